@@ -1,0 +1,69 @@
+"""Pre-flight cost estimates from live catalog prices, and shrinking a panel to fit a budget."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from ..errors import BudgetExceeded
+from ..registry import ModelInfo
+
+# Typical completion lengths, from the answer instruction each type gets: closed answers reason briefly
+# and end with one line; long answers are capped by the max_tokens we send.
+EXPECTED_COMPLETION = {"choice": 350, "number": 350, "boolean": 250, "text": 250, "long_text": 900}
+MAX_COMPLETION = {"choice": 1500, "number": 1500, "boolean": 1200, "text": 1200, "long_text": 2500}
+AGGREGATOR_COMPLETION = 600
+
+
+def estimate_tokens(text: str) -> int:
+    """About four characters a token for English and code; a small overhead for the chat template."""
+    return len(text) // 4 + 12
+
+
+@dataclass
+class Plan:
+    models: list[ModelInfo]
+    skipped: list[str]
+    estimate_usd: float
+
+
+def panel_estimate(
+    panel: Sequence[ModelInfo], prompt_tokens: int, answer_type: str, aggregator: ModelInfo | None
+) -> Decimal:
+    completion = EXPECTED_COMPLETION[answer_type]
+    total = sum((m.estimate_cost(prompt_tokens, completion) for m in panel), Decimal(0))
+    if aggregator is not None:
+        reading = prompt_tokens + completion * len(panel)
+        total += aggregator.estimate_cost(reading, AGGREGATOR_COMPLETION)
+    return total
+
+
+def fit_budget(
+    panel: Sequence[ModelInfo],
+    prompt_tokens: int,
+    answer_type: str,
+    aggregator: ModelInfo | None,
+    max_cost_usd: float | None,
+    *,
+    min_models: int,
+) -> Plan:
+    """Drop the most expensive models until the estimate fits ``max_cost_usd``; refuse below ``min_models``."""
+    models = list(panel)
+    skipped: list[str] = []
+    estimate = panel_estimate(models, prompt_tokens, answer_type, aggregator)
+    if max_cost_usd is None:
+        return Plan(models, skipped, float(estimate))
+    limit = Decimal(str(max_cost_usd))
+    completion = EXPECTED_COMPLETION[answer_type]
+    while estimate > limit and len(models) > min_models:
+        priciest = max(models, key=lambda m: m.estimate_cost(prompt_tokens, completion))
+        models.remove(priciest)
+        skipped.append(priciest.id)
+        estimate = panel_estimate(models, prompt_tokens, answer_type, aggregator)
+    if estimate > limit:
+        raise BudgetExceeded(
+            f"Estimated cost ${float(estimate):.6f} for the {len(models)} cheapest models is over max_cost_usd "
+            f"${max_cost_usd}; raise max_cost_usd or choose cheaper models (list_models sort=price)."
+        )
+    return Plan(models, skipped, float(estimate))

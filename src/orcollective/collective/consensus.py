@@ -1,0 +1,468 @@
+"""consensus: ask a panel, normalise the answers, aggregate them, and account for every call."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+
+from ..core import build_messages, known_models, with_cost
+from ..errors import MISSING_KEY, ConfigError, InvalidArgument, StoreError, TooFewAnswers
+from ..images import image_parts
+from ..registry import ModelInfo
+from ..results import ConsensusResult, Dissent, GroupRow, ModelResponse
+from ..runtime import Runtime
+from . import aggregate
+from .answers import Question, answer_instruction, display_answer, extract_answer, parse_question
+from .budget import MAX_COMPLETION, estimate_tokens, fit_budget
+from .fanout import FanOut, Outcome
+from .vote import Ballot, Group, Tally, decided, log_odds_weight, tally
+
+log = logging.getLogger("orcollective.consensus")
+
+STRATEGIES = ("auto", "vote", "weighted", "synthesize", "judge")
+ANSWER_TYPES = ("auto", "choice", "number", "boolean", "text", "long_text")
+MAX_PANEL = 16
+FIRST_WAVE = 3
+RELIABILITY_PRIOR = (2.0, 1.0)  # a new model is assumed to agree with the consensus two times in three
+AGGREGATOR_SHARE = 0.4  # of timeout_s kept for the aggregator when one is needed
+
+OnProgress = Callable[[int, int, str], Awaitable[None]]
+
+
+@dataclass
+class Plan:
+    question: Question
+    strategy: str
+    panel: list[ModelInfo]
+    aggregator: ModelInfo | None
+    skipped: list[str]
+    estimate_usd: float
+    timeout_s: float
+    prompt_messages: list[dict]
+    weights: dict[str, float] | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+async def consensus(
+    rt: Runtime,
+    *,
+    prompt: str,
+    models: Sequence[str] | None = None,
+    strategy: str = "auto",
+    answer_type: str = "auto",
+    early_stop: bool = True,
+    adaptive: bool = False,
+    system: str | None = None,
+    images: Sequence[str] | None = None,
+    max_cost_usd: float | None = None,
+    timeout_s: float | None = None,
+    aggregator: str | None = None,
+    on_progress: OnProgress | None = None,
+) -> ConsensusResult:
+    """Ask every model in the panel (or fewer, with ``adaptive`` / ``early_stop``) and aggregate."""
+    plan = await make_plan(
+        rt, prompt, models, strategy, answer_type, system, images, max_cost_usd, timeout_s, aggregator
+    )
+    arguments = {
+        "prompt": prompt, "models": [m.id for m in plan.panel], "strategy": plan.strategy,
+        "answer_type": plan.question.answer_type, "early_stop": early_stop, "adaptive": adaptive,
+        "max_cost_usd": max_cost_usd, "timeout_s": plan.timeout_s,
+    }  # fmt: skip
+    run_id = _store(rt, lambda s: s.start_run("consensus", arguments))
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    try:
+        result = await _run(rt, plan, early_stop, adaptive, on_progress, started)
+    except asyncio.CancelledError:
+        _store(rt, lambda s: s.finish_run(run_id, status="cancelled", error="cancelled by the client"))
+        raise
+    except TooFewAnswers as exc:
+        _store(rt, lambda s: s.finish_run(run_id, status="error", error=str(exc)))
+        raise
+    result.run_id = run_id
+    result.latency_s = round(loop.time() - started, 3)
+    _record(rt, run_id, plan, result)
+    return result
+
+
+async def make_plan(
+    rt: Runtime,
+    prompt: str,
+    models: Sequence[str] | None,
+    strategy: str,
+    answer_type: str,
+    system: str | None,
+    images: Sequence[str] | None,
+    max_cost_usd: float | None,
+    timeout_s: float | None,
+    aggregator: str | None,
+) -> Plan:
+    """Validate everything and price the run before a single token is bought."""
+    if not isinstance(prompt, str) or not prompt.strip():
+        raise InvalidArgument("'prompt' is empty: pass the question to put to the panel.")
+    if strategy not in STRATEGIES:
+        raise InvalidArgument(f"strategy must be one of {', '.join(STRATEGIES)}.")
+    if answer_type not in ANSWER_TYPES:
+        raise InvalidArgument(f"answer_type must be one of {', '.join(ANSWER_TYPES)}.")
+    if max_cost_usd is not None and max_cost_usd <= 0:
+        raise InvalidArgument("max_cost_usd must be above 0 (USD), or omitted for no budget.")
+    if timeout_s is not None and not 1 <= timeout_s <= 600:
+        raise InvalidArgument("timeout_s must be from 1 to 600 seconds; clients usually stop waiting at 60.")
+    ids = list(models) if models else list(rt.default_panel)
+    if len(ids) < 2:
+        raise InvalidArgument("A consensus needs at least 2 models; use chat for one model.")
+    if len(ids) > MAX_PANEL:
+        raise InvalidArgument(f"At most {MAX_PANEL} models in a panel; drop {len(ids) - MAX_PANEL}.")
+    twice = sorted({m for m in ids if ids.count(m) > 1})
+    if twice:
+        raise InvalidArgument(f"Model(s) listed twice: {', '.join(twice)}; list each model once.")
+    question = parse_question(prompt, answer_type)  # type: ignore[arg-type]
+    closed = question.answer_type != "long_text"
+    if strategy == "auto":
+        strategy = "vote" if closed else "synthesize"
+    if strategy in ("vote", "weighted") and not closed:
+        raise InvalidArgument(
+            "vote and weighted need a short answer (choice, number, boolean, text); "
+            "for long free text use strategy synthesize or judge."
+        )
+    infos = await known_models(rt, ids)
+    panel = [info or _unchecked(model_id) for info, model_id in zip(infos, ids)]
+    agg_info = None
+    if strategy in ("synthesize", "judge"):
+        agg_id = aggregator or rt.aggregator_model or ids[0]
+        (agg_info,) = await known_models(rt, [agg_id])
+        agg_info = agg_info or _unchecked(agg_id)
+    parts = image_parts(list(images), rt.images) if images else None
+    instruction = answer_instruction(question)
+    full_system = "\n\n".join(s for s in (system, instruction) if s and s.strip()) or None
+    messages = build_messages(prompt, None, full_system, parts)
+    if not rt.client.has_key:
+        raise ConfigError(MISSING_KEY)
+    prompt_tokens = estimate_tokens(prompt + (full_system or ""))
+    fitted = fit_budget(
+        panel, prompt_tokens, question.answer_type, agg_info, max_cost_usd, min_models=2
+    )
+    plan = Plan(
+        question=question,
+        strategy=strategy,
+        panel=fitted.models,
+        aggregator=agg_info,
+        skipped=fitted.skipped,
+        estimate_usd=fitted.estimate_usd,
+        timeout_s=timeout_s or rt.consensus_timeout_s,
+        prompt_messages=messages,
+    )
+    if fitted.skipped:
+        plan.notes.append(f"left out to fit max_cost_usd: {', '.join(fitted.skipped)}")
+    if strategy == "weighted":
+        plan.weights = _weights(rt, plan)
+    return plan
+
+
+async def _run(
+    rt: Runtime, plan: Plan, early_stop: bool, adaptive: bool, on_progress: OnProgress | None, started: float
+) -> ConsensusResult:
+    q = plan.question
+    needs_aggregator = plan.strategy in ("synthesize", "judge")
+    answer_time = plan.timeout_s * (1 - AGGREGATOR_SHARE if needs_aggregator else 1)
+    deadline = started + answer_time
+    fan = FanOut(rt.client, rt.limiter, call_timeout_s=plan.timeout_s)
+    order = _adaptive_order(rt, plan) if adaptive else [m.id for m in plan.panel]
+    waves = [order[:FIRST_WAVE], order[FIRST_WAVE:]] if adaptive and len(order) > FIRST_WAVE else [order]
+    total = len(order)
+    outcomes: list[Outcome] = []
+    ballots: list[Ballot] = []
+    stopped = False
+    can_stop = early_stop and not needs_aggregator
+    weights = plan.weights
+
+    async def seen(outcome: Outcome) -> None:
+        outcomes.append(outcome)
+        ballots.append(_ballot(q, outcome))
+        if on_progress is not None:
+            answered = [o.model for o in outcomes if o.ok]
+            await on_progress(len(outcomes), total, f"{len(answered)}/{total} answered: {', '.join(answered)}")
+
+    for i, wave in enumerate(waves):
+        if i > 0 and _unanimous(ballots):
+            # adaptive: the first, most trusted models agree, so the rest are not asked
+            outcomes.extend(Outcome(m, "not_asked", error="not asked: the first models agreed") for m in wave)
+            break
+        pending_of = {m: (weights or {}).get(m, 1.0) for m in wave}
+
+        def should_stop(finished: list[Outcome], still_running: int) -> bool:
+            if not can_stop:
+                return False
+            done = {o.model for o in finished}
+            return decided(ballots, [w for m, w in pending_of.items() if m not in done], weights)
+
+        bodies = [_body(plan, model) for model in wave]
+        wave_outcomes, wave_stopped = await fan.round(
+            bodies, deadline=deadline, on_outcome=seen, should_stop=should_stop
+        )
+        stopped = stopped or wave_stopped
+        for outcome in wave_outcomes:
+            if outcome.status == "cancelled":
+                outcomes.append(outcome)
+                ballots.append(Ballot(outcome.model, None))
+
+    by_id = {m.id: m for m in plan.panel}
+    for outcome in outcomes:
+        if outcome.completion is not None:
+            with_cost(by_id.get(outcome.completion.model) or by_id.get(outcome.model), outcome.completion)
+    answered = [o for o in outcomes if o.ok]
+    if len(answered) < 2:
+        failures = "; ".join(f"{o.model}: {o.error or o.status}" for o in outcomes if not o.ok)
+        raise TooFewAnswers(
+            f"Only {len(answered)} of {len(outcomes)} models answered ({failures}). "
+            "Retry, raise timeout_s, or choose other models."
+        )
+    parsed_tally = tally(ballots, weights)
+    result = _shape(plan, outcomes, ballots, parsed_tally, stopped)
+    if needs_aggregator:
+        await _aggregate(rt, plan, fan, answered, ballots, result, started)
+    return result
+
+
+def _body(plan: Plan, model: str) -> dict:
+    return {
+        "model": model,
+        "messages": plan.prompt_messages,
+        "max_tokens": MAX_COMPLETION[plan.question.answer_type],
+    }
+
+
+def _ballot(q: Question, outcome: Outcome) -> Ballot:
+    if not outcome.ok or q.answer_type == "long_text":
+        return Ballot(outcome.model, None)
+    return Ballot(outcome.model, extract_answer(q, outcome.completion.text))
+
+
+def _unanimous(ballots: Sequence[Ballot]) -> bool:
+    keys = [b.key for b in ballots if b.key is not None]
+    return len(keys) >= 2 and len(set(keys)) == 1
+
+
+def _shape(
+    plan: Plan, outcomes: list[Outcome], ballots: list[Ballot], t: Tally, stopped: bool
+) -> ConsensusResult:
+    q = plan.question
+    key_of = {b.model: b.key for b in ballots}
+    winner = t.winner
+    responses = [
+        ModelResponse(
+            model=o.model,
+            status=o.status,
+            answer=display_answer(q, key_of[o.model]) if key_of.get(o.model) else None,
+            excerpt=_excerpt(o.completion.text) if o.completion else None,
+            latency_s=round(o.latency_s, 3),
+            cost_usd=o.completion.cost_usd if o.completion else None,
+            error=o.error,
+        )
+        for o in outcomes
+    ]
+    dissent = [
+        Dissent(model=o.model, answer=display_answer(q, key_of[o.model]) if key_of.get(o.model) else None)
+        for o in outcomes
+        if o.ok and key_of.get(o.model) != winner
+    ]
+    return ConsensusResult(
+        answer=display_answer(q, winner) if winner else None,
+        answer_type=q.answer_type,
+        strategy=plan.strategy,
+        confidence=_round(t.confidence),
+        agreement=_round(t.agreement),
+        groups=[_group_row(q, g) for g in t.groups],
+        dissent=dissent if winner else [],
+        responses=responses,
+        answered=sum(o.ok for o in outcomes),
+        calls=sum(o.status != "not_asked" for o in outcomes),
+        stopped_early=stopped,
+        skipped=plan.skipped,
+        estimate_usd=_round(plan.estimate_usd, 6),
+        cost_usd=round(sum(o.completion.cost_usd or 0 for o in outcomes if o.completion), 6),
+        latency_s=0.0,
+        run_id=None,
+        notes=list(plan.notes),
+    )
+
+
+async def _aggregate(
+    rt: Runtime,
+    plan: Plan,
+    fan: FanOut,
+    answered: list[Outcome],
+    ballots: list[Ballot],
+    result: ConsensusResult,
+    started: float,
+) -> None:
+    """Synthesize or judge; for closed answers the groups stay the exact ones, for long text the model's."""
+    q = plan.question
+    texts = [o.completion.text for o in answered]
+    prompt = plan.prompt_messages[-1]["content"]
+    question = prompt if isinstance(prompt, str) else next(
+        (p.get("text", "") for p in prompt if p.get("type") == "text"), ""
+    )
+    if plan.strategy == "synthesize":
+        messages = aggregate.synthesize_messages(question, texts, answer_instruction(q))
+    else:
+        messages = aggregate.judge_messages(question, texts)
+    body = {"model": plan.aggregator.id, "messages": messages, "max_tokens": MAX_COMPLETION["long_text"]}
+    outcome = await fan.ask(body, deadline=started + plan.timeout_s)
+    if outcome.completion is not None:
+        with_cost(plan.aggregator, outcome.completion)
+        result.cost_usd = round(result.cost_usd + (outcome.completion.cost_usd or 0), 6)
+    result.calls += 1
+    result.responses.append(
+        ModelResponse(
+            model=f"{plan.aggregator.id} (aggregator)",
+            status=outcome.status,
+            answer=None,
+            excerpt=_excerpt(outcome.completion.text) if outcome.completion else None,
+            latency_s=round(outcome.latency_s, 3),
+            cost_usd=outcome.completion.cost_usd if outcome.completion else None,
+            error=outcome.error,
+        )
+    )
+    if not outcome.ok:
+        result.notes.append(f"aggregator failed ({outcome.error}); the answer is the plain vote")
+        if q.answer_type == "long_text":
+            result.answer, result.confidence = texts[0], None
+            result.notes.append("long answers could not be compared; showing the first answer")
+        return
+    verdict = aggregate.parse_verdict(outcome.completion.text, len(texts))
+    models = [o.model for o in answered]
+    if q.answer_type == "long_text":
+        _meaning_groups(result, verdict, models, texts)
+        return
+    if plan.strategy == "synthesize":
+        key = extract_answer(q, verdict.answer or outcome.completion.text)
+    else:
+        key = ballots_key(ballots, models[verdict.best]) if verdict.best is not None else None
+    if key is None:
+        result.notes.append("the aggregator gave no parseable answer; the answer is the plain vote")
+        return
+    supporters = [b.model for b in ballots if b.key == key]
+    parsed = sum(b.key is not None for b in ballots)
+    result.answer = display_answer(q, key)
+    result.confidence = _round(len(supporters) / parsed) if parsed else None
+    result.dissent = [
+        Dissent(model=b.model, answer=display_answer(q, b.key) if b.key else None)
+        for b in ballots
+        if b.model in models and b.key != key
+    ]
+    result.groups.sort(key=lambda g: g.answer != result.answer)
+
+
+def ballots_key(ballots: Sequence[Ballot], model: str) -> str | None:
+    return next((b.key for b in ballots if b.model == model), None)
+
+
+def _meaning_groups(result: ConsensusResult, verdict: aggregate.Verdict, models: list[str], texts: list[str]) -> None:
+    n = len(texts)
+    if verdict.groups:
+        result.groups = [
+            GroupRow(answer=_excerpt(texts[g[0]]), models=[models[i] for i in g], share=_round(len(g) / n))
+            for g in verdict.groups
+        ]
+        result.agreement = _round(
+            tally([Ballot(models[i], str(k)) for k, g in enumerate(verdict.groups) for i in g]).agreement
+        )
+    if result.strategy == "judge" and verdict.best is not None:
+        chosen = verdict.best
+        result.answer = texts[chosen]
+    else:
+        result.answer = verdict.answer or (texts[verdict.best] if verdict.best is not None else texts[0])
+        chosen = verdict.groups[0][0] if verdict.groups else None
+    home = next((g for g in verdict.groups if chosen in g), None) if chosen is not None else None
+    result.confidence = _round(len(home) / n) if home else None
+    result.dissent = [
+        Dissent(model=models[i], answer=_excerpt(texts[i]))
+        for g in verdict.groups
+        if g is not home
+        for i in g
+    ]
+    if not verdict.groups:
+        result.notes.append("the aggregator did not group the answers; confidence unknown")
+
+
+def _group_row(q: Question, g: Group) -> GroupRow:
+    return GroupRow(answer=display_answer(q, g.key), models=g.models, share=_round(g.share))
+
+
+def _weights(rt: Runtime, plan: Plan) -> dict[str, float] | None:
+    if rt.store is None:
+        plan.notes.append("no run store: weighted ran with equal weights")
+        return None
+    ids = [m.id for m in plan.panel]
+    try:
+        posterior = rt.store.reliability(ids, plan.question.answer_type, prior=RELIABILITY_PRIOR)
+    except StoreError as exc:
+        plan.notes.append(f"reliability unavailable ({exc}); equal weights used")
+        return None
+    options = len(plan.question.options) or {"boolean": 2}.get(plan.question.answer_type, 10)
+    return {m: round(log_odds_weight(posterior[m].mean, options), 4) for m in ids}
+
+
+def _adaptive_order(rt: Runtime, plan: Plan) -> list[str]:
+    """Most reliable first, then fastest: the first wave is the panel's best bet at agreeing quickly."""
+    ids = [m.id for m in plan.panel]
+    if rt.store is None:
+        return ids
+    try:
+        posterior = rt.store.reliability(ids, plan.question.answer_type, prior=RELIABILITY_PRIOR)
+        stats = rt.store.model_stats(ids)
+    except StoreError:
+        return ids
+    def rank(model: str) -> tuple[float, float]:
+        latency = stats[model].median_latency_s if model in stats else None
+        return (-round(posterior[model].mean, 2), latency if latency is not None else float("inf"))
+    return sorted(ids, key=rank)
+
+
+def _record(rt: Runtime, run_id: str | None, plan: Plan, result: ConsensusResult) -> None:
+    """Calls, result and reliability observations go to the store; a store failure never costs the answer."""
+    if rt.store is None or run_id is None:
+        return
+    try:
+        for r in result.responses:
+            rt.store.record_call(
+                run_id, r.model, answer=r.answer, excerpt=r.excerpt, latency_s=r.latency_s,
+                cost_usd=r.cost_usd, error=r.error,
+                role="aggregator" if r.model.endswith("(aggregator)") else "answer",
+            )  # fmt: skip
+        if plan.question.answer_type != "long_text" and result.answer is not None:
+            for r in result.responses:
+                if r.answer is not None and not r.model.endswith("(aggregator)"):
+                    rt.store.record_outcome(
+                        r.model, plan.question.answer_type, r.answer == result.answer, run_id=run_id
+                    )
+        rt.store.finish_run(run_id, status="done", result=result.model_dump(mode="json"), cost_usd=result.cost_usd)
+    except StoreError as exc:
+        log.warning("run %s not fully saved: %s", run_id, exc)
+        result.notes.append(f"run not fully saved: {exc}")
+
+
+def _store(rt: Runtime, action: Callable) -> object:
+    if rt.store is None:
+        return None
+    try:
+        return action(rt.store)
+    except StoreError as exc:
+        log.warning("run store: %s", exc)
+        return None
+
+
+def _unchecked(model_id: str) -> ModelInfo:
+    return ModelInfo.from_raw({"id": model_id, "name": model_id})
+
+
+def _excerpt(text: str, head: int = 200, tail: int = 100) -> str:
+    text = text.strip()
+    return text if len(text) <= head + tail + 3 else f"{text[:head]} … {text[-tail:]}"
+
+
+def _round(value: float | None, digits: int = 4) -> float | None:
+    return round(value, digits) if value is not None else None

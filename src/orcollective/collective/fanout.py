@@ -1,0 +1,102 @@
+"""Ask several models at once: shared concurrency limit, per-call timeouts, a round deadline, early stop.
+
+Every model asked is accounted for in the outcome list, whether it answered, failed, timed out or was
+cancelled because the answer was already decided. Cancelling the caller cancels every in-flight request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from ..client import OpenRouterClient
+from ..errors import OrcError
+from ..schemas import Completion
+
+Status = Literal["ok", "error", "timeout", "cancelled", "not_asked"]
+
+
+@dataclass
+class Outcome:
+    """What one model did in a round."""
+
+    model: str
+    status: Status
+    completion: Completion | None = None
+    error: str | None = None
+    latency_s: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok" and self.completion is not None
+
+
+OnOutcome = Callable[[Outcome], Awaitable[None]]
+ShouldStop = Callable[[list[Outcome], int], bool]
+
+
+class FanOut:
+    """One fan-out policy: a shared limiter and the per-call timeout."""
+
+    def __init__(self, client: OpenRouterClient, limiter: asyncio.Semaphore, *, call_timeout_s: float) -> None:
+        self.client = client
+        self.limiter = limiter
+        self.call_timeout_s = call_timeout_s
+
+    async def ask(self, body: dict, deadline: float) -> Outcome:
+        """One call, bounded by the call timeout and the round deadline (in ``loop.time()`` seconds)."""
+        model = str(body.get("model"))
+        clock = asyncio.get_running_loop().time
+        started = clock()
+        try:
+            # The round deadline also bounds the wait for a free slot; the call timeout starts with the call.
+            async with asyncio.timeout_at(deadline), self.limiter, asyncio.timeout(self.call_timeout_s):
+                completion = await self.client.complete(body)
+        except TimeoutError:
+            waited = clock() - started
+            return Outcome(model, "timeout", error=f"no answer within {waited:.1f}s", latency_s=waited)
+        except OrcError as exc:
+            return Outcome(model, "error", error=str(exc), latency_s=clock() - started)
+        return Outcome(model, "ok", completion=completion, latency_s=completion.latency_s)
+
+    async def round(
+        self,
+        bodies: Sequence[dict],
+        *,
+        deadline: float,
+        on_outcome: OnOutcome | None = None,
+        should_stop: ShouldStop | None = None,
+    ) -> tuple[list[Outcome], bool]:
+        """Run every body in parallel; return outcomes in the order given and whether it stopped early.
+
+        ``should_stop(finished, still_running)`` is asked after each finish; when it says yes, the rest
+        are cancelled and reported as ``cancelled``.
+        """
+        tasks = {asyncio.create_task(self.ask(body, deadline)): i for i, body in enumerate(bodies)}
+        results: list[Outcome | None] = [None] * len(bodies)
+        finished: list[Outcome] = []
+        stopped = False
+        pending = set(tasks)
+        try:
+            while pending:
+                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                for task in sorted(done, key=tasks.__getitem__):
+                    outcome = task.result()
+                    results[tasks[task]] = outcome
+                    finished.append(outcome)
+                    if on_outcome is not None:
+                        await on_outcome(outcome)
+                if pending and should_stop is not None and should_stop(finished, len(pending)):
+                    stopped = True
+                    break
+        finally:
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.gather(*pending, return_exceptions=True)
+        for task in pending:
+            i = tasks[task]
+            results[i] = Outcome(str(bodies[i].get("model")), "cancelled", error="not needed: the answer was decided")
+        return [r for r in results if r is not None], stopped

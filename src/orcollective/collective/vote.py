@@ -1,0 +1,107 @@
+"""Pure vote arithmetic: groups, weights from reliability, winner, confidence, agreement, early stop.
+
+Plurality (``vote``) counts each model once; its confidence is the winner's share of parsed answers.
+``weighted`` gives model *i* the log-odds weight ``log(p_i / (1 - p_i)) + log(K - 1)``, where ``p_i`` is
+the posterior mean of its Beta reliability and ``K`` the number of possible answers: the weighted
+majority that is optimal when errors are independent. Its confidence is the posterior of the winner,
+``exp(W_a) / sum_b exp(W_b)`` over the answers given. Ties go to the answer whose supporters carry more
+weight, then to the answer that arrived first.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+P_FLOOR, P_CEIL = 0.02, 0.98
+
+
+@dataclass(frozen=True)
+class Ballot:
+    model: str
+    key: str | None  # normalised answer; None when nothing parseable came back
+
+
+@dataclass
+class Group:
+    key: str
+    models: list[str]
+    weight: float
+    share: float  # of parsed answers (by count)
+
+
+@dataclass
+class Tally:
+    groups: list[Group]  # winner first
+    confidence: float | None
+    agreement: float | None
+    parsed: int
+
+    @property
+    def winner(self) -> str | None:
+        return self.groups[0].key if self.groups else None
+
+
+def log_odds_weight(p: float, options: int) -> float:
+    """The weight of a model that is right with probability ``p`` among ``options`` answers (never < 0)."""
+    p = min(max(p, P_FLOOR), P_CEIL)
+    return max(0.0, math.log(p / (1 - p)) + math.log(max(options, 2) - 1))
+
+
+def group(ballots: Sequence[Ballot], weights: Mapping[str, float] | None = None) -> list[Group]:
+    """Group parsed ballots by key, heaviest first (count decides when unweighted), then first arrival."""
+    order: dict[str, int] = {}
+    members: dict[str, list[str]] = {}
+    for ballot in ballots:
+        if ballot.key is None:
+            continue
+        order.setdefault(ballot.key, len(order))
+        members.setdefault(ballot.key, []).append(ballot.model)
+    parsed = sum(len(m) for m in members.values())
+    groups = [
+        Group(
+            key=key,
+            models=models,
+            weight=sum((weights or {}).get(m, 1.0) for m in models) if weights else float(len(models)),
+            share=len(models) / parsed if parsed else 0.0,
+        )
+        for key, models in members.items()
+    ]
+    groups.sort(key=lambda g: (-g.weight, -len(g.models), order[g.key]))
+    return groups
+
+
+def tally(ballots: Sequence[Ballot], weights: Mapping[str, float] | None = None) -> Tally:
+    """Winner, confidence and agreement of a finished set of ballots."""
+    groups = group(ballots, weights)
+    parsed = sum(len(g.models) for g in groups)
+    if not groups:
+        return Tally(groups=[], confidence=None, agreement=None, parsed=0)
+    if weights and any(g.weight > 0 for g in groups):
+        top = max(g.weight for g in groups)
+        mass = [math.exp(g.weight - top) for g in groups]
+        confidence = mass[0] / sum(mass)
+    else:
+        confidence = groups[0].share
+    return Tally(groups=groups, confidence=confidence, agreement=agreement(groups), parsed=parsed)
+
+
+def agreement(groups: Sequence[Group]) -> float:
+    """1 when every parsed answer is the same, 0 when all differ: one minus the normalised entropy."""
+    counts = [len(g.models) for g in groups]
+    n = sum(counts)
+    if n <= 1 or len(counts) == 1:
+        return 1.0
+    entropy = -sum(c / n * math.log(c / n) for c in counts)
+    return max(0.0, 1.0 - entropy / math.log(n))
+
+
+def decided(ballots: Sequence[Ballot], pending_weights: Sequence[float], weights: Mapping[str, float] | None) -> bool:
+    """True when the leading answer can no longer be overtaken, even if every pending model opposes it."""
+    groups = group(ballots, weights)
+    if not groups:
+        return False
+    leader = groups[0].weight
+    runner_up = groups[1].weight if len(groups) > 1 else 0.0
+    return leader > runner_up + sum(pending_weights)

@@ -1,0 +1,402 @@
+"""The model catalog: fetched from OpenRouter, cached on disk, kept parsed in memory.
+
+The disk cache (diskcache in ``cache_dir``, shared by every server process on the machine) holds
+``{"fetched_at": ts, "models": raw_list}``. A fresh copy (younger than ``ttl_s``) is served as is.
+A stale copy is served at once while one background task refetches it (stale-while-revalidate);
+a short lease in the cache keeps two processes from refetching together. With no copy at all the
+first caller fetches and waits. A failed background fetch keeps the stale copy and logs a warning.
+A corrupted database is moved aside and rebuilt; if the disk cannot be used at all the registry
+carries on from memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sqlite3
+import time
+import uuid
+import zlib
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from difflib import SequenceMatcher
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+from diskcache import Cache, JSONDisk, Timeout
+from diskcache.core import DBNAME
+
+from orcollective.errors import InvalidArgument, MalformedResponse, UnknownModel
+from orcollective.models import ModelInfo
+
+__all__ = ["Fetch", "ModelInfo", "ModelPage", "ModelRegistry", "Sort"]
+
+Fetch = Callable[[], Awaitable[list[dict]]]
+Sort = Literal["name", "price", "context", "newest"]
+T = TypeVar("T")
+
+log = logging.getLogger("orcollective.registry")
+
+_CATALOG = "catalog"
+_FETCHED_AT = "catalog-fetched-at"
+_LEASE = "refresh-lease"
+_LEASE_S = 30
+_RETRY_AFTER_FAILURE_S = 60.0
+# A lock wait blocks the event loop, so give up quickly; writers hold the lock for milliseconds.
+_DB_TIMEOUT_S = 2.0
+# OpenRouter routing shortcuts that select providers for a catalog model without being catalog ids.
+_ROUTING_VARIANTS = frozenset({"nitro", "floor", "online"})
+_SORTS = ("name", "price", "context", "newest")
+
+
+@dataclass
+class ModelPage:
+    """One page of a search: ``total`` matches, of which ``models`` start at ``offset``."""
+
+    total: int
+    offset: int
+    models: list[ModelInfo]
+
+
+@dataclass(frozen=True)
+class _Catalog:
+    fetched_at: float
+    by_id: dict[str, ModelInfo]
+
+    @classmethod
+    def parse(cls, raw_models: list[Any], fetched_at: float) -> _Catalog:
+        by_id: dict[str, ModelInfo] = {}
+        for raw in raw_models:
+            if isinstance(raw, dict) and isinstance(raw.get("id"), str) and raw["id"]:
+                by_id.setdefault(raw["id"], ModelInfo.from_raw(raw))
+        return cls(fetched_at, by_id)
+
+
+class _DiskCache:
+    """The diskcache database; every failure degrades to "nothing cached" instead of raising."""
+
+    def __init__(self, directory: Path) -> None:
+        self._dir = directory
+        self._cache: Cache | None = None
+        self._inode: int | None = None
+
+    def read_fetched_at(self) -> float | None:
+        value = self._run(lambda cache: self._get(cache, _FETCHED_AT), None)
+        return float(value) if isinstance(value, (int, float)) else None
+
+    def read(self) -> tuple[float, list[Any]] | None:
+        entry = self._run(lambda cache: self._get(cache, _CATALOG), None)
+        if not isinstance(entry, dict):
+            return None
+        fetched_at, models = entry.get("fetched_at"), entry.get("models")
+        if not isinstance(fetched_at, (int, float)) or not isinstance(models, list):
+            return None
+        return float(fetched_at), models
+
+    def write(self, fetched_at: float, raw_models: list[Any]) -> None:
+        def op(cache: Cache) -> None:
+            with cache.transact():
+                cache.set(_CATALOG, {"fetched_at": fetched_at, "models": raw_models})
+                cache.set(_FETCHED_AT, fetched_at)
+
+        self._run(op, None)
+
+    def acquire_lease(self) -> str | None:
+        """A token if this process may refetch now, None if another one holds the lease."""
+        token = uuid.uuid4().hex
+        # Without a usable disk there is no one to coordinate with, so refetching is allowed.
+        acquired = self._run(lambda cache: cache.add(_LEASE, token, expire=_LEASE_S), True)
+        return token if acquired else None
+
+    def release_lease(self, token: str) -> None:
+        def op(cache: Cache) -> None:
+            with cache.transact():
+                if cache.get(_LEASE) == token:
+                    cache.delete(_LEASE)
+
+        self._run(op, None)
+
+    def close(self) -> None:
+        if self._cache is not None:
+            self._cache.close()
+            self._cache = None
+
+    def _get(self, cache: Cache, key: str) -> Any:
+        try:
+            return cache.get(key)
+        except (zlib.error, ValueError):
+            # A damaged value (file): drop the catalog so the next fetch rewrites it.
+            log.warning("Model cache entry %r in %s is unreadable; discarding it.", key, self._dir)
+            cache.delete(_CATALOG)
+            cache.delete(_FETCHED_AT)
+            return None
+
+    def _open(self) -> Cache:
+        db = self._dir / DBNAME
+        if self._cache is not None and self._inode != _inode(db):
+            # Another process moved a corrupted database aside and rebuilt it: follow it there.
+            self.close()
+        if self._cache is None:
+            self._cache = Cache(str(self._dir), timeout=_DB_TIMEOUT_S, disk=JSONDisk)
+            self._inode = _inode(db)
+        return self._cache
+
+    def _run(self, op: Callable[[Cache], T], default: T) -> T:
+        # Try as is, then on a new connection (another process may have rebuilt the database),
+        # then on a rebuilt database; after that, run without the disk.
+        error: Exception | None = None
+        for attempt in range(3):
+            try:
+                return op(self._open())
+            except (Timeout, sqlite3.Error, OSError) as exc:
+                if isinstance(exc, Timeout) or "locked" in str(exc):
+                    log.warning("Model cache in %s is busy; skipping it this time.", self._dir)
+                    return default
+                error = exc
+                self.close()
+                if attempt == 1:
+                    self._move_aside(exc)
+        log.warning("Model cache in %s is unusable (%s); continuing without it.", self._dir, error)
+        return default
+
+    def _move_aside(self, exc: Exception) -> None:
+        db = self._dir / DBNAME
+        log.warning("Model cache %s is corrupted (%s); moving it aside and rebuilding.", db, exc)
+        try:
+            if db.exists():
+                os.replace(db, db.with_name(DBNAME + ".corrupt"))
+            for suffix in ("-wal", "-shm"):
+                db.with_name(DBNAME + suffix).unlink(missing_ok=True)
+        except OSError as move_error:
+            log.warning("Could not move %s aside: %s", db, move_error)
+
+
+def _inode(path: Path) -> int | None:
+    try:
+        return path.stat().st_ino
+    except OSError:
+        return None
+
+
+class ModelRegistry:
+    """The OpenRouter model catalog with lookups, search and pricing; see the module docstring."""
+
+    def __init__(
+        self,
+        cache_dir: Path,
+        fetch: Fetch,
+        *,
+        ttl_s: float = 3600.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._disk = _DiskCache(Path(cache_dir))
+        self._fetch = fetch
+        self._ttl = ttl_s
+        self._clock = clock
+        self._catalog: _Catalog | None = None
+        self._first_fetch = asyncio.Lock()
+        self._refresh_task: asyncio.Task[None] | None = None
+        self._lease: str | None = None
+        # No background refetch before this time: after a failure, or while another process refetches.
+        self._quiet_until = 0.0
+
+    async def all(self) -> list[ModelInfo]:
+        """Every model, in catalog order."""
+        return list((await self._current()).by_id.values())
+
+    async def get(self, model_id: str) -> ModelInfo:
+        """The model with this id (``:nitro``/``:floor``/``:online`` resolve to the base model).
+
+        Raises ``UnknownModel`` with up to 3 close matches.
+        """
+        return _lookup(await self._current(), model_id)
+
+    async def check(self, model_ids: Sequence[str]) -> list[ModelInfo]:
+        """All of these models, in order; ``UnknownModel`` for the first id not in the catalog."""
+        if isinstance(model_ids, str):
+            model_ids = [model_ids]
+        catalog = await self._current()
+        return [_lookup(catalog, model_id) for model_id in model_ids]
+
+    async def search(
+        self,
+        query: str | None = None,
+        *,
+        vision: bool | None = None,
+        free: bool | None = None,
+        tools: bool | None = None,
+        max_price_per_mtok: float | None = None,
+        min_context: int | None = None,
+        sort: Sort = "name",
+        limit: int = 20,
+        offset: int = 0,
+    ) -> ModelPage:
+        """Models matching every given filter, sorted, one page at a time.
+
+        ``query``: case-insensitive substrings of id or name; with several words, all must match.
+        ``vision``/``free``/``tools``: True keeps only models with the feature, False only those without.
+        ``max_price_per_mtok``: USD per 1M tokens; the larger of the prompt and the completion price
+        must not exceed it (variable-price routers never pass). ``min_context``: models of unknown
+        context never pass. ``sort``: "name" by id, "price" cheapest prompt + completion first
+        (variable prices last), "context" largest first, "newest" by ``created``, latest first;
+        unknown values go last and ties are broken by id.
+        """
+        if sort not in _SORTS:
+            raise InvalidArgument(f"sort must be one of {', '.join(_SORTS)}, not {sort!r}.")
+        if limit < 0 or offset < 0:
+            raise InvalidArgument("limit and offset must not be negative.")
+        words = (query or "").casefold().split()
+        price_cap = None if max_price_per_mtok is None else Decimal(str(max_price_per_mtok))
+
+        def keep(m: ModelInfo) -> bool:
+            haystack = f"{m.id}\n{m.name}".casefold()
+            return (
+                all(word in haystack for word in words)
+                and (vision is None or m.vision == vision)
+                and (free is None or m.free == free)
+                and (tools is None or m.tools == tools)
+                and (
+                    price_cap is None
+                    or (not m.variable_price and max(m.prompt_per_mtok, m.completion_per_mtok) <= price_cap)
+                )
+                and (min_context is None or (m.context_length or -1) >= min_context)
+            )
+
+        matches = sorted(filter(keep, (await self._current()).by_id.values()), key=_sort_key(sort))
+        return ModelPage(total=len(matches), offset=offset, models=matches[offset : offset + limit])
+
+    async def refresh(self) -> list[ModelInfo]:
+        """Fetch the catalog now and cache it; the fetch's exception propagates."""
+        return list((await self._fetch_and_store()).by_id.values())
+
+    async def wait_refreshed(self) -> None:
+        """Wait until the background refresh in flight, if any, has finished."""
+        if self._refresh_task is not None:
+            await asyncio.wait({self._refresh_task})
+
+    def close(self) -> None:
+        """Cancel the background refresh and close the disk cache."""
+        if self._refresh_task is not None:
+            self._refresh_task.cancel()
+            self._refresh_task = None
+        if self._lease is not None:
+            self._disk.release_lease(self._lease)
+            self._lease = None
+        self._disk.close()
+
+    async def _current(self) -> _Catalog:
+        catalog = self._catalog
+        if catalog is not None and self._fresh(catalog):
+            return catalog
+        catalog = self._load_if_newer()
+        if catalog is None:
+            return await self._fetch_first()
+        if not self._fresh(catalog):
+            self._revalidate()
+        return catalog
+
+    def _fresh(self, catalog: _Catalog) -> bool:
+        return self._clock() - catalog.fetched_at < self._ttl
+
+    def _load_if_newer(self) -> _Catalog | None:
+        """The in-memory catalog, replaced first by the disk copy when that one is newer."""
+        current = self._catalog
+        fetched_at = self._disk.read_fetched_at()
+        if fetched_at is None or (current is not None and fetched_at <= current.fetched_at):
+            return current
+        entry = self._disk.read()
+        if entry is None:
+            return current
+        return self._install(_Catalog.parse(entry[1], entry[0]))
+
+    async def _fetch_first(self) -> _Catalog:
+        async with self._first_fetch:
+            # Whoever held the lock before may have fetched already.
+            catalog = self._load_if_newer()
+            if catalog is not None:
+                return catalog
+            return await self._fetch_and_store()
+
+    async def _fetch_and_store(self) -> _Catalog:
+        raw_models = await self._fetch()
+        if not isinstance(raw_models, list):
+            raise MalformedResponse("The model list from the API is not a JSON list; check the base URL.")
+        catalog = _Catalog.parse(raw_models, self._clock())
+        self._disk.write(catalog.fetched_at, raw_models)
+        self._install(catalog)
+        return catalog
+
+    def _install(self, catalog: _Catalog) -> _Catalog:
+        if self._catalog is None or catalog.fetched_at >= self._catalog.fetched_at:
+            self._catalog = catalog
+        return self._catalog
+
+    def _revalidate(self) -> None:
+        if self._refresh_task is not None or self._clock() < self._quiet_until:
+            return
+        task = asyncio.get_running_loop().create_task(self._refresh_in_background())
+        task.add_done_callback(self._forget_task)
+        self._refresh_task = task
+
+    def _forget_task(self, task: asyncio.Task[None]) -> None:
+        if self._refresh_task is task:
+            self._refresh_task = None
+
+    async def _refresh_in_background(self) -> None:
+        token = self._disk.acquire_lease()
+        if token is None:
+            # Another process is refetching; its copy reaches this one through the disk cache.
+            self._quiet_until = self._clock() + _LEASE_S
+            return
+        self._lease = token
+        try:
+            await self._fetch_and_store()
+        except Exception as exc:  # noqa: BLE001 - whatever the fetch raises, the stale copy stays usable
+            self._quiet_until = self._clock() + _RETRY_AFTER_FAILURE_S
+            age_min = (self._clock() - self._catalog.fetched_at) / 60 if self._catalog else 0.0
+            log.warning(
+                "Refreshing the model catalog failed (%r); serving the copy from %.0f min ago.", exc, age_min
+            )
+        finally:
+            if self._lease == token:
+                self._disk.release_lease(token)
+                self._lease = None
+
+
+def _lookup(catalog: _Catalog, model_id: str) -> ModelInfo:
+    info = catalog.by_id.get(model_id)
+    if info is not None:
+        return info
+    base, sep, variant = model_id.rpartition(":")
+    if sep and variant in _ROUTING_VARIANTS and base in catalog.by_id:
+        return replace(catalog.by_id[base], id=model_id)
+    raise UnknownModel(model_id, _suggest(model_id, catalog.by_id))
+
+
+def _suggest(model_id: str, ids: Iterable[str], n: int = 3) -> list[str]:
+    """Up to ``n`` ids closest to ``model_id``, comparing whole ids and the parts after "/"."""
+    wanted = model_id.casefold()
+    whole, slug = SequenceMatcher(), SequenceMatcher()
+    whole.set_seq2(wanted)
+    slug.set_seq2(wanted.rpartition("/")[2])
+    scored = []
+    for candidate in ids:
+        folded = candidate.casefold()
+        whole.set_seq1(folded)
+        slug.set_seq1(folded.rpartition("/")[2])
+        score = max(whole.ratio(), slug.ratio())
+        if score >= 0.6:
+            scored.append((-score, candidate))
+    return [candidate for _, candidate in sorted(scored)[:n]]
+
+
+def _sort_key(sort: Sort) -> Callable[[ModelInfo], Any]:
+    if sort == "price":
+        return lambda m: (m.variable_price, m.prompt_price + m.completion_price, m.id)
+    if sort == "context":
+        return lambda m: (m.context_length is None, -(m.context_length or 0), m.id)
+    if sort == "newest":
+        return lambda m: (m.created is None, -(m.created or 0), m.id)
+    return lambda m: m.id

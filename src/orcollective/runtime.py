@@ -1,0 +1,90 @@
+"""The long-lived objects (client, catalog, run store), built once from settings and passed down."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from .client import OpenRouterClient
+from .errors import StoreError
+from .images import ImagePolicy
+from .registry import ModelRegistry
+from .retry import RetryPolicy
+from .settings import Settings
+from .store import RunStore
+
+log = logging.getLogger("orcollective.runtime")
+
+
+@dataclass
+class Runtime:
+    client: OpenRouterClient
+    registry: ModelRegistry
+    store: RunStore | None
+    images: ImagePolicy
+    default_model: str
+    default_panel: list[str]
+    aggregator_model: str | None
+    max_concurrency: int
+    consensus_timeout_s: float
+    output_dir: Path
+    limiter: asyncio.Semaphore
+    notes: list[str] = field(default_factory=list)
+
+
+@asynccontextmanager
+async def open_runtime(
+    settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None, retry: RetryPolicy | None = None
+) -> AsyncIterator[Runtime]:
+    """Build every shared object from ``settings``; close them all on exit."""
+    client = OpenRouterClient(
+        settings.base_url,
+        settings.api_key,
+        timeout_s=settings.request_timeout_s,
+        connect_timeout_s=settings.connect_timeout_s,
+        retry=retry
+        or RetryPolicy(
+            attempts=settings.max_attempts, max_wait_s=settings.retry_max_wait_s, total_s=settings.retry_total_s
+        ),
+        app_url=settings.app_url,
+        app_title=settings.app_title,
+        max_connections=max(settings.max_concurrency * 2, 32),
+        transport=transport,
+    )
+    registry = ModelRegistry(settings.catalog_dir, client.models, ttl_s=settings.catalog_ttl_s)
+    notes: list[str] = []
+    try:
+        store: RunStore | None = RunStore(settings.store_path)
+    except StoreError as exc:
+        # Answers matter more than history: run without a store and say so.
+        log.warning("run store unavailable, runs will not be saved: %s", exc)
+        notes.append(f"run store unavailable: {exc}")
+        store = None
+    roots = tuple(Path(p) for p in settings.image_roots) or (Path.cwd(),)
+    runtime = Runtime(
+        client=client,
+        registry=registry,
+        store=store,
+        images=ImagePolicy(allowed_roots=roots),
+        default_model=settings.default_model,
+        default_panel=list(settings.default_models),
+        aggregator_model=settings.aggregator_model,
+        max_concurrency=settings.max_concurrency,
+        consensus_timeout_s=settings.consensus_timeout_s,
+        output_dir=settings.output_dir,
+        limiter=asyncio.Semaphore(settings.max_concurrency),
+        notes=notes,
+    )
+    try:
+        yield runtime
+    finally:
+        registry.close()
+        if store is not None:
+            store.close()
+        await client.aclose()

@@ -1,0 +1,100 @@
+"""Settings: the only place that reads the environment (and a ``.env`` file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import platformdirs
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+
+TOOL_GROUPS = ("core", "collective", "runs")
+DEFAULT_PANEL = (
+    "openai/gpt-4o-mini",
+    "anthropic/claude-3.5-haiku",
+    "google/gemini-2.5-flash",
+    "meta-llama/llama-3.3-70b-instruct",
+    "deepseek/deepseek-chat-v3.1",
+)
+
+
+def _split(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """orcollective's configuration. ``OPENROUTER_*`` for the API, ``ORCOLLECTIVE_*`` for the rest."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ORCOLLECTIVE_", env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+    api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("OPENROUTER_API_KEY", "ORCOLLECTIVE_API_KEY")
+    )
+    base_url: str = Field(
+        default="https://openrouter.ai/api/v1",
+        validation_alias=AliasChoices("OPENROUTER_BASE_URL", "ORCOLLECTIVE_BASE_URL"),
+    )
+    cache_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_cache_dir("orcollective")))
+    data_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir("orcollective")))
+    output_dir: Path = Field(default_factory=lambda: Path.cwd() / "orcollective-output")
+    image_roots: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    default_models: Annotated[list[str], NoDecode] = Field(default_factory=lambda: list(DEFAULT_PANEL))
+    default_model: str = "openai/gpt-4o-mini"
+    aggregator_model: str | None = None
+    request_timeout_s: float = Field(default=120.0, gt=0)
+    connect_timeout_s: float = Field(default=10.0, gt=0)
+    max_concurrency: int = Field(default=16, ge=1, le=256)
+    max_attempts: int = Field(default=3, ge=1, le=10)
+    retry_max_wait_s: float = Field(default=10.0, ge=0)
+    retry_total_s: float = Field(default=30.0, ge=0)
+    catalog_ttl_s: float = Field(default=3600.0, ge=0)
+    consensus_timeout_s: float = Field(default=45.0, gt=0)
+    app_url: str = "https://github.com/orcollective/orcollective"
+    app_title: str = "orcollective"
+    log_level: str = "WARNING"
+    tools: Annotated[list[str], NoDecode] = Field(default_factory=lambda: list(TOOL_GROUPS))
+
+    @field_validator("default_models", "tools", "image_roots", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        return _split(value)
+
+    @field_validator("tools")
+    @classmethod
+    def _known_groups(cls, value: list[str]) -> list[str]:
+        unknown = [group for group in value if group not in TOOL_GROUPS]
+        if unknown:
+            raise ValueError(
+                f"unknown tool group(s) {', '.join(unknown)}; use a comma list of {', '.join(TOOL_GROUPS)}"
+            )
+        return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("log level must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return level
+
+    @property
+    def has_key(self) -> bool:
+        return self.api_key is not None and bool(self.api_key.get_secret_value().strip())
+
+    @property
+    def store_path(self) -> Path:
+        return self.data_dir / "runs.sqlite3"
+
+    @property
+    def catalog_dir(self) -> Path:
+        return self.cache_dir / "catalog"
