@@ -41,7 +41,10 @@ TEXT = parse_question("What is the capital of France?")
         ("Compute 2^10 - 24.", "number"),
         ("Calculate the area of a circle with radius 3, to two decimals.", "number"),
         ("How much is 15% of 80?", "number"),
-        ("A train travels 120 km in 1.5 hours. What is its average speed in km/h? Explain your reasoning.", "number"),
+        (
+            "A train travels 120 km in 1.5 hours. What is its average speed in km/h? Explain your reasoning.",
+            "number",
+        ),
         ("In what year did the Berlin Wall fall?", "number"),
         ("What is the capital of France?", "text"),
         ("Who wrote Pride and Prejudice?", "text"),
@@ -146,12 +149,14 @@ def test_choice_renderings(reply):
 
 
 def test_choice_longer_option_text_is_not_its_prefix():
-    """"Paris, Texas" is option C, though it contains option B's text."""
+    """The reply "Paris, Texas" is option C, though it contains option B's text."""
     assert extract_answer(CAPITAL, "Paris, Texas") == "C"
     assert extract_answer(CAPITAL, "Answer: Paris, Texas") == "C"
 
 
-@pytest.mark.parametrize("reply", ["not Paris", "Answer: not Paris", "It is not Paris.", "I would not choose B."])
+@pytest.mark.parametrize(
+    "reply", ["not Paris", "Answer: not Paris", "It is not Paris.", "I would not choose B."]
+)
 def test_choice_negated_option_is_not_chosen(reply):
     """A negated option is never the answer."""
     assert extract_answer(CAPITAL, reply) != "B"
@@ -252,13 +257,13 @@ def test_number_list_numbering_is_not_the_answer():
 
 
 def test_number_early_answer_mention_does_not_win():
-    """"To get the answer: multiply 23 by 47" is reasoning; the final result wins."""
+    """An early "To get the answer: multiply 23 by 47" is reasoning; the final result wins."""
     assert extract_answer(NUMBER, "To get the answer: multiply 23 by 47.\n940 + 141 = 1081") == "1081"
     assert extract_answer(NUMBER, "The answer must be near 1000.\nIndeed 23*47 = 1081") == "1081"
 
 
 def test_number_fraction_only_as_whole_answer():
-    """"1/4" is 0.25 when it is the whole answer; inside a sentence neither 1 nor 4 is taken."""
+    """A fraction is read only as the whole answer; inside a sentence neither 1 nor 4 is taken."""
     assert extract_answer(NUMBER, "1/4") == "0.25"
     assert extract_answer(NUMBER, "The probability is 1/4.") is None
     assert extract_answer(NUMBER, "Answer: 1/4 (25%)") == "25"
@@ -311,14 +316,16 @@ def test_boolean_unclear_is_none(reply):
 # --- text ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("reply", ["Answer: Paris", "paris", "The answer is **Paris**.", "Paris.", '"Paris"', "The Paris"])
+@pytest.mark.parametrize(
+    "reply", ["Answer: Paris", "paris", "The answer is **Paris**.", "Paris.", '"Paris"', "The Paris"]
+)
 def test_text_renderings(reply):
     """Case, markdown, quotes, trailing punctuation and a leading article do not matter."""
     assert extract_answer(TEXT, reply) == "paris"
 
 
 def test_text_keeps_negation_and_words():
-    """"Not Paris" differs from "Paris", and "New York" from "York"."""
+    """A negation or a missing word changes the key: "Not Paris" != "Paris", "New York" != "York"."""
     assert extract_answer(TEXT, "Not Paris") == "not paris"
     assert extract_answer(TEXT, "New York") != extract_answer(TEXT, "York")
 
@@ -373,9 +380,20 @@ def test_property_choice_renderings_normalise_to_the_letter(case):
 
 
 @PROPERTY
+@given(choice_cases(), st.sampled_from(CHOICE_TEMPLATES), st.data())
+def test_property_distinct_letters_never_merge(case, template, data):
+    """The same rendering of two different options never gives them the same key."""
+    prompt, options, letter, _ = case
+    other = data.draw(st.sampled_from([k for k in options if k != letter]))
+    q = parse_question(prompt)
+    first, second = (template.format(L=k, l=k.lower(), T=options[k]) for k in (letter, other))
+    assert extract_answer(q, first) != extract_answer(q, second)
+
+
+@PROPERTY
 @given(choice_cases())
 def test_property_choice_negated_option_never_chosen(case):
-    """"Answer: not <option text>" never yields that option."""
+    """A reply "Answer: not <option text>" never yields that option."""
     prompt, options, letter, _ = case
     assert extract_answer(parse_question(prompt), f"Answer: not {options[letter]}") != letter
 
@@ -405,16 +423,21 @@ INT_TEMPLATES = [
 ]
 
 
+REASONING_LINES = [
+    "First, {a} + {b} = {c}.",
+    "{a} * {b} = {c}",
+    "1. Multiply {a} by {b}.",
+    "Step 2: we have {a} apples and {b} pears.",
+]
+
+
 @st.composite
 def reasoning(draw):
     """Chain-of-thought lines full of numbers that are not the answer."""
-    lines = []
-    for a, b, kind in draw(st.lists(st.tuples(st.integers(0, 10**5), st.integers(0, 10**5), st.integers(0, 3)))):
-        lines.append(
-            [f"First, {a} + {b} = {a + b}.", f"{a} * {b} = {a * b}", f"{kind + 1}. Multiply {a} by {b}.",
-             f"Step {kind + 1}: we have {a} apples and {b} pears."][kind]  # fmt: skip
-        )
-    return "".join(line + "\n" for line in lines)
+    lines = draw(
+        st.lists(st.tuples(st.sampled_from(REASONING_LINES), st.integers(0, 10**5), st.integers(0, 10**5)))
+    )
+    return "".join(line.format(a=a, b=b, c=a + b) + "\n" for line, a, b in lines)
 
 
 @PROPERTY
@@ -461,12 +484,14 @@ def test_property_decimal_comma(decimal):
 @PROPERTY
 @given(st.integers(-999, 999), st.integers(0, 9))
 def test_property_exponent_notation(mantissa, exponent):
-    """"me k" is written out in full: "1e3" -> "1000"."""
+    """Exponent notation is written out in full: "1e3" -> "1000"."""
     assert extract_answer(NUMBER, f"{mantissa}e{exponent}") == str(mantissa * 10**exponent)
 
 
 @PROPERTY
-@given(st.integers(-(10**6), 10**6), st.integers(-(10**6), 10**6), st.sampled_from(INT_TEMPLATES), reasoning())
+@given(
+    st.integers(-(10**6), 10**6), st.integers(-(10**6), 10**6), st.sampled_from(INT_TEMPLATES), reasoning()
+)
 def test_property_distinct_numbers_never_merge(a, b, template, cot):
     """A rendering of a never normalises to the key of a different b, even when b is in the reasoning."""
     if a != b:

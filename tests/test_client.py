@@ -36,7 +36,11 @@ def ask(model: str, text: str = "What is 2+2?", **extra) -> dict:
 @pytest.fixture
 async def client(simulator: Simulator):
     async with OpenRouterClient(
-        simulator.base_url, SecretStr(simulator.api_key), retry=NO_WAIT, app_url="https://x.test", app_title="t"
+        simulator.base_url,
+        SecretStr(simulator.api_key),
+        retry=NO_WAIT,
+        app_url="https://x.test",
+        app_title="t",
     ) as c:
         yield c
 
@@ -231,7 +235,11 @@ async def test_non_json_error_body_and_leading_whitespace():
         calls["n"] += 1
         if calls["n"] == 1:
             return httpx.Response(502, text="<html>Bad Gateway</html>")
-        body = {"id": "gen-1", "model": "m/x", "choices": [{"message": {"content": [{"type": "text", "text": "ok"}]}}]}
+        body = {
+            "id": "gen-1",
+            "model": "m/x",
+            "choices": [{"message": {"content": [{"type": "text", "text": "ok"}]}}],
+        }
         return httpx.Response(200, content=b"   \n" + json.dumps(body).encode())
 
     async with OpenRouterClient(

@@ -51,8 +51,9 @@ def _chat(http: httpx.Client, model: str, **extra: object) -> httpx.Response:
 
 
 def _stream(http: httpx.Client, model: str, **extra: object) -> tuple[httpx.Response, bytes]:
-    with http.stream("POST", "/chat/completions",
-                     json={"model": model, "messages": QUESTION, "stream": True, **extra}) as response:
+    with http.stream(
+        "POST", "/chat/completions", json={"model": model, "messages": QUESTION, "stream": True, **extra}
+    ) as response:
         return response, response.read()
 
 
@@ -62,8 +63,7 @@ def _events(raw: bytes) -> list[str]:
 
 
 def _payloads(raw: bytes) -> list[dict]:
-    return [json.loads(event.removeprefix("data: ")) for event in _events(raw)
-            if event.startswith("data: {")]
+    return [json.loads(event.removeprefix("data: ")) for event in _events(raw) if event.startswith("data: {")]
 
 
 def _eventually(condition: Callable[[], bool], timeout: float = 2.0) -> bool:
@@ -99,18 +99,26 @@ def test_completion_has_the_documented_shape(sim: Simulator, http: httpx.Client)
     assert choice["index"] == 0 and choice["logprobs"] is None
     assert choice["finish_reason"] == "stop" and choice["native_finish_reason"] == "stop"
     assert choice["message"] == {
-        "role": "assistant", "refusal": None, "reasoning": None,
-        "content": "Simulated answer from openai/gpt-4o to: What is six times seven?"}
+        "role": "assistant",
+        "refusal": None,
+        "reasoning": None,
+        "content": "Simulated answer from openai/gpt-4o to: What is six times seven?",
+    }
     usage = body["usage"]
     assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"]
     assert usage["completion_tokens"] == -(-len(choice["message"]["content"]) // 4)
     pricing = next(m for m in sim.catalog if m["id"] == "openai/gpt-4o")["pricing"]
-    expected = (Decimal(pricing["prompt"]) * usage["prompt_tokens"]
-                + Decimal(pricing["completion"]) * usage["completion_tokens"])
+    expected = (
+        Decimal(pricing["prompt"]) * usage["prompt_tokens"]
+        + Decimal(pricing["completion"]) * usage["completion_tokens"]
+    )
     assert usage["cost"] == pytest.approx(float(expected))
     assert usage["is_byok"] is False
-    assert set(usage["cost_details"]) == {"upstream_inference_cost", "upstream_inference_prompt_cost",
-                                          "upstream_inference_completions_cost"}
+    assert set(usage["cost_details"]) == {
+        "upstream_inference_cost",
+        "upstream_inference_prompt_cost",
+        "upstream_inference_completions_cost",
+    }
     assert usage["prompt_tokens_details"]["cached_tokens"] == 0
     assert usage["completion_tokens_details"]["reasoning_tokens"] == 0
     assert sim.spent_usd == pytest.approx(usage["cost"])
@@ -126,11 +134,20 @@ def test_provider_specific_finish_reason_and_script_provider(http: httpx.Client)
 
 def test_unknown_and_legacy_fields_are_ignored(http: httpx.Client) -> None:
     """Legacy and OpenRouter-only request fields are accepted and ignored."""
-    response = _chat(http, "meta-llama/llama-3.3-70b-instruct:free", transforms=["middle-out"],
-                     route="fallback", usage={"include": True}, stream_options={"include_usage": True},
-                     plugins=[{"id": "web"}], provider={"order": ["together"], "max_price": {"prompt": 1}},
-                     reasoning={"effort": "high"}, include_reasoning=True, temperature=0.2,
-                     some_future_field={"x": 1})
+    response = _chat(
+        http,
+        "meta-llama/llama-3.3-70b-instruct:free",
+        transforms=["middle-out"],
+        route="fallback",
+        usage={"include": True},
+        stream_options={"include_usage": True},
+        plugins=[{"id": "web"}],
+        provider={"order": ["together"], "max_price": {"prompt": 1}},
+        reasoning={"effort": "high"},
+        include_reasoning=True,
+        temperature=0.2,
+        some_future_field={"x": 1},
+    )
     assert response.status_code == 200
     assert response.json()["usage"]["cost"] == 0
 
@@ -177,8 +194,10 @@ def test_reply_callable_sees_the_request_body(sim: Simulator, http: httpx.Client
 def test_echo_returns_the_last_user_message(http: httpx.Client) -> None:
     """sim/echo answers with the text of the last user message, content parts included."""
     image = {"type": "image_url", "image_url": {"url": "data:image/png;base64,AA"}}
-    messages = [{"role": "system", "content": "Be brief."},
-                {"role": "user", "content": [{"type": "text", "text": "Describe this."}, image]}]
+    messages = [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": [{"type": "text", "text": "Describe this."}, image]},
+    ]
     body = http.post("/chat/completions", json={"model": "sim/echo", "messages": messages}).json()
     assert body["choices"][0]["message"]["content"] == "Describe this."
 
@@ -211,15 +230,23 @@ def test_stream_observed_usage_variant(http: httpx.Client) -> None:
     """The observed variant sends usage on a chunk with one empty-delta choice."""
     *_, finish, usage = _payloads(_stream(http, "test/observed")[1])
     assert finish["choices"][0]["finish_reason"] == "stop"
-    assert usage["choices"] == [{"index": 0, "delta": {"role": "assistant", "content": ""},
-                                 "finish_reason": None, "native_finish_reason": None, "logprobs": None}]
+    assert usage["choices"] == [
+        {
+            "index": 0,
+            "delta": {"role": "assistant", "content": ""},
+            "finish_reason": None,
+            "native_finish_reason": None,
+            "logprobs": None,
+        }
+    ]
     assert usage["usage"]["total_tokens"] > 0
 
 
 def test_stream_is_paced_by_tokens_per_second(http: httpx.Client) -> None:
     """tokens_per_s spaces the deltas: a two-token delta at 20 tokens/s follows the previous after ~0.1 s."""
-    with http.stream("POST", "/chat/completions",
-                     json={"model": "test/trickle", "messages": QUESTION, "stream": True}) as response:
+    with http.stream(
+        "POST", "/chat/completions", json={"model": "test/trickle", "messages": QUESTION, "stream": True}
+    ) as response:
         data_lines = (line for line in response.iter_lines() if line.startswith("data: "))
         next(data_lines)
         first_at = time.monotonic()
@@ -231,18 +258,21 @@ def test_stream_is_paced_by_tokens_per_second(http: httpx.Client) -> None:
 # Faults
 
 
-@pytest.mark.parametrize(("fault", "status", "message"), [
-    ("400", 400, "Provider returned error"),
-    ("401", 401, "User not found."),
-    ("402", 402, "This request requires more credits"),
-    ("403", 403, "requires moderation"),
-    ("404", 404, "No endpoints found for test/always-404."),
-    ("408", 408, "Operation timed out"),
-    ("429-no-retry-after", 429, "Provider returned error"),
-    ("500", 500, "Internal Server Error"),
-    ("502", 502, "Provider returned error"),
-    ("503", 503, "Service temporarily unavailable"),
-])
+@pytest.mark.parametrize(
+    ("fault", "status", "message"),
+    [
+        ("400", 400, "Provider returned error"),
+        ("401", 401, "User not found."),
+        ("402", 402, "This request requires more credits"),
+        ("403", 403, "requires moderation"),
+        ("404", 404, "No endpoints found for test/always-404."),
+        ("408", 408, "Operation timed out"),
+        ("429-no-retry-after", 429, "Provider returned error"),
+        ("500", 500, "Internal Server Error"),
+        ("502", 502, "Provider returned error"),
+        ("503", 503, "Service temporarily unavailable"),
+    ],
+)
 def test_http_error_faults(sim: Simulator, http: httpx.Client, fault: str, status: int, message: str) -> None:
     """Each HTTP-error fault answers its status with an OpenRouter error body, streaming or not."""
     model = _fault_model(sim, fault)
@@ -261,8 +291,10 @@ def test_upstream_and_moderation_metadata(sim: Simulator, http: httpx.Client) ->
     upstream = _chat(http, "sim/server-error").json()["error"]["metadata"]
     assert json.loads(upstream["raw"])["error"]["message"] and upstream["provider_name"] == "Simulator"
     long_question = "x" * 150
-    moderation = http.post("/chat/completions", json={
-        "model": "sim/forbidden", "messages": [{"role": "user", "content": long_question}]}).json()
+    moderation = http.post(
+        "/chat/completions",
+        json={"model": "sim/forbidden", "messages": [{"role": "user", "content": long_question}]},
+    ).json()
     metadata = moderation["error"]["metadata"]
     assert metadata["reasons"] == ["violence"] and metadata["model_slug"] == "sim/forbidden"
     assert len(metadata["flagged_input"]) == 100 and "..." in metadata["flagged_input"]
@@ -343,8 +375,9 @@ def test_cut_fault_closes_the_connection(sim: Simulator, http: httpx.Client) -> 
     """sim/cut drops the connection: mid-stream without [DONE], or before any response at all."""
     received: list[str] = []
     with pytest.raises(httpx.RemoteProtocolError):
-        with http.stream("POST", "/chat/completions",
-                         json={"model": "sim/cut", "messages": QUESTION, "stream": True}) as response:
+        with http.stream(
+            "POST", "/chat/completions", json={"model": "sim/cut", "messages": QUESTION, "stream": True}
+        ) as response:
             received.extend(response.iter_lines())
     assert any(line.startswith("data: {") for line in received)
     assert "data: [DONE]" not in received
@@ -374,8 +407,12 @@ def test_models_fallback_uses_the_next_model(sim: Simulator, http: httpx.Client)
 def test_client_cancel_during_latency_is_counted(sim: Simulator) -> None:
     """A client that gives up while the model is still thinking is counted in cancelled."""
     with pytest.raises(httpx.ReadTimeout):
-        httpx.post(f"{sim.base_url}/chat/completions", headers=_auth(sim), timeout=0.2,
-                   json={"model": "test/long-wait", "messages": QUESTION})
+        httpx.post(
+            f"{sim.base_url}/chat/completions",
+            headers=_auth(sim),
+            timeout=0.2,
+            json={"model": "test/long-wait", "messages": QUESTION},
+        )
     assert _eventually(lambda: sim.cancelled == 1)
     assert sim.calls("test/long-wait") == 1 and sim.spent_usd == 0
 
@@ -383,15 +420,20 @@ def test_client_cancel_during_latency_is_counted(sim: Simulator) -> None:
 def test_slow_fault_notices_the_disconnect(sim: Simulator) -> None:
     """sim/slow holds the answer back, and stops as soon as the client times out."""
     with pytest.raises(httpx.ReadTimeout):
-        httpx.post(f"{sim.base_url}/chat/completions", headers=_auth(sim), timeout=0.2,
-                   json={"model": "sim/slow", "messages": QUESTION})
+        httpx.post(
+            f"{sim.base_url}/chat/completions",
+            headers=_auth(sim),
+            timeout=0.2,
+            json={"model": "sim/slow", "messages": QUESTION},
+        )
     assert _eventually(lambda: sim.cancelled == 1)
 
 
 def test_client_cancel_mid_stream_is_counted(sim: Simulator, http: httpx.Client) -> None:
     """Closing a stream after the first delta is counted in cancelled and nothing is billed."""
-    with http.stream("POST", "/chat/completions",
-                     json={"model": "test/trickle", "messages": QUESTION, "stream": True}) as response:
+    with http.stream(
+        "POST", "/chat/completions", json={"model": "test/trickle", "messages": QUESTION, "stream": True}
+    ) as response:
         next(line for line in response.iter_lines() if line.startswith("data: "))
     assert _eventually(lambda: sim.cancelled == 1)
     assert sim.spent_usd == 0
@@ -401,9 +443,12 @@ async def test_parallel_requests_overlap(sim: Simulator) -> None:
     """20 parallel requests to a 0.3 s model finish together, and the high-water mark is 20."""
     async with httpx.AsyncClient(base_url=sim.base_url, headers=_auth(sim), timeout=10) as client:
         started = time.monotonic()
-        responses = await asyncio.gather(*(
-            client.post("/chat/completions", json={"model": "test/latency", "messages": QUESTION})
-            for _ in range(20)))
+        responses = await asyncio.gather(
+            *(
+                client.post("/chat/completions", json={"model": "test/latency", "messages": QUESTION})
+                for _ in range(20)
+            )
+        )
         elapsed = time.monotonic() - started
     assert all(r.status_code == 200 for r in responses)
     assert 0.3 <= elapsed < 2.0
@@ -420,8 +465,9 @@ def test_models_listing_and_paging(sim: Simulator, http: httpx.Client) -> None:
     assert listing["links"] == {"next": None}
     page = http.get("/models", params={"limit": 100, "offset": 250}).json()
     assert [m["id"] for m in page["data"]] == [m["id"] for m in listing["data"][250:350]]
-    assert page["links"]["next"] == ("/api/v1/models?offset=350&limit=100"
-                                     if len(listing["data"]) > 350 else None)
+    assert page["links"]["next"] == (
+        "/api/v1/models?offset=350&limit=100" if len(listing["data"]) > 350 else None
+    )
     assert http.get("/models", params={"limit": "many"}).status_code == 400
 
 
@@ -491,9 +537,15 @@ def test_catalog_is_deterministic_and_realistic() -> None:
     assert catalog == build_catalog(320)
     assert len(catalog) == len({m["id"] for m in catalog}) == 320
     ids = {m["id"] for m in catalog}
-    assert {"openai/gpt-4o", "openai/gpt-4o-mini", "anthropic/claude-sonnet-4", "google/gemini-2.5-flash",
-            "meta-llama/llama-3.3-70b-instruct:free", "deepseek/deepseek-chat-v3.1:free",
-            "mistralai/mistral-small-3.2-24b-instruct:free"} <= ids
+    assert {
+        "openai/gpt-4o",
+        "openai/gpt-4o-mini",
+        "anthropic/claude-sonnet-4",
+        "google/gemini-2.5-flash",
+        "meta-llama/llama-3.3-70b-instruct:free",
+        "deepseek/deepseek-chat-v3.1:free",
+        "mistralai/mistral-small-3.2-24b-instruct:free",
+    } <= ids
     assert len({m["id"].split("/")[0] for m in catalog}) >= 14
     assert all(isinstance(v, str) for m in catalog for v in m["pricing"].values())
     free = [m for m in catalog if m["id"].endswith(":free")]
@@ -522,8 +574,11 @@ def test_fixture_serves_the_default_scripts(simulator: Simulator) -> None:
 def test_passed_scripts_override_defaults_by_id() -> None:
     """A script with a default id replaces the built-in one; other defaults stay."""
     with Simulator([ScriptedModel("sim/echo", reply="overridden")], catalog_size=20) as server:
-        body = httpx.post(f"{server.base_url}/chat/completions", headers=_auth(server),
-                          json={"model": "sim/echo", "messages": QUESTION}).json()
+        body = httpx.post(
+            f"{server.base_url}/chat/completions",
+            headers=_auth(server),
+            json={"model": "sim/echo", "messages": QUESTION},
+        ).json()
         assert body["choices"][0]["message"]["content"] == "overridden"
         assert len(server.catalog) == 20 + len(default_scripts())
 
@@ -535,8 +590,11 @@ def test_stop_is_quick_and_ends_waiting_requests() -> None:
     statuses: list[int] = []
 
     def call_slow() -> None:
-        statuses.append(httpx.post(url, headers=_auth(server), timeout=10,
-                                   json={"model": "sim/slow", "messages": QUESTION}).status_code)
+        statuses.append(
+            httpx.post(
+                url, headers=_auth(server), timeout=10, json={"model": "sim/slow", "messages": QUESTION}
+            ).status_code
+        )
 
     caller = threading.Thread(target=call_slow)
     caller.start()

@@ -7,7 +7,7 @@ import json
 import logging
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
@@ -76,7 +76,8 @@ def version_callback(value: bool) -> None:
 @app.callback()
 def main(
     version: Annotated[
-        Optional[bool], typer.Option("--version", callback=version_callback, is_eager=True, help="Show the version.")
+        bool | None,
+        typer.Option("--version", callback=version_callback, is_eager=True, help="Show the version."),
     ] = None,
 ) -> None:
     """orcollective: OpenRouter for MCP clients, with consensus across models."""
@@ -84,7 +85,9 @@ def main(
 
 @app.command()
 def serve(
-    transport: Annotated[str, typer.Option(help="stdio (for MCP clients) or http (streamable HTTP)")] = "stdio",
+    transport: Annotated[
+        str, typer.Option(help="stdio (for MCP clients) or http (streamable HTTP)")
+    ] = "stdio",
     host: Annotated[str, typer.Option(help="Bind address for http")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port for http")] = 8765,
 ) -> None:
@@ -98,7 +101,9 @@ def serve(
         raise typer.Exit(2)
     server = build_server(settings)
     if not settings.has_key:
-        logging.getLogger("orcollective").warning("OPENROUTER_API_KEY is not set: tools will say how to set it")
+        logging.getLogger("orcollective").warning(
+            "OPENROUTER_API_KEY is not set: tools will say how to set it"
+        )
     if transport == "stdio":
         server.run("stdio")
     else:
@@ -107,7 +112,7 @@ def serve(
 
 @app.command()
 def models(
-    query: Annotated[Optional[str], typer.Argument(help="Substring of the id or name")] = None,
+    query: Annotated[str | None, typer.Argument(help="Substring of the id or name")] = None,
     vision: Annotated[bool, typer.Option("--vision", help="Only models that read images")] = False,
     free: Annotated[bool, typer.Option("--free", help="Only free models")] = False,
     tools: Annotated[bool, typer.Option("--tools", help="Only models with tool calling")] = False,
@@ -121,7 +126,13 @@ def models(
     result = run_with_runtime(
         settings,
         lambda rt: core.list_models(
-            rt, query=query, vision=vision or None, free=free or None, tools=tools or None, sort=sort, limit=limit
+            rt,
+            query=query,
+            vision=vision or None,
+            free=free or None,
+            tools=tools or None,
+            sort=sort,
+            limit=limit,
         ),
     )
     if as_json:
@@ -141,9 +152,9 @@ def models(
 def ask(
     model: Annotated[str, typer.Argument(help="Model id, e.g. openai/gpt-4o")],
     prompt: Annotated[str, typer.Argument(help="The question or instruction")],
-    system: Annotated[Optional[str], typer.Option(help="System prompt")] = None,
-    temperature: Annotated[Optional[float], typer.Option(help="0 to 2")] = None,
-    max_tokens: Annotated[Optional[int], typer.Option(help="Cap on the answer length")] = None,
+    system: Annotated[str | None, typer.Option(help="System prompt")] = None,
+    temperature: Annotated[float | None, typer.Option(help="0 to 2")] = None,
+    max_tokens: Annotated[int | None, typer.Option(help="Cap on the answer length")] = None,
 ) -> None:
     """Ask one model; the answer streams to the terminal."""
     settings = load_settings()
@@ -155,7 +166,12 @@ def ask(
     result = run_with_runtime(
         settings,
         lambda rt: core.chat(
-            rt, model=model, prompt=prompt, system=system, temperature=temperature, max_tokens=max_tokens,
+            rt,
+            model=model,
+            prompt=prompt,
+            system=system,
+            temperature=temperature,
+            max_tokens=max_tokens,
             on_text=show,
         ),  # fmt: skip
     )
@@ -169,14 +185,14 @@ def ask(
 @app.command()
 def consensus(
     prompt: Annotated[str, typer.Argument(help="The question for the panel")],
-    model: Annotated[Optional[list[str]], typer.Option("--model", "-m", help="A panel model (repeat)")] = None,
+    model: Annotated[list[str] | None, typer.Option("--model", "-m", help="A panel model (repeat)")] = None,
     strategy: Annotated[str, typer.Option(help="auto, vote, weighted, synthesize, judge")] = "auto",
     answer_type: Annotated[str, typer.Option(help="auto, choice, number, boolean, text, long_text")] = "auto",
     adaptive: Annotated[bool, typer.Option(help="Ask the best 3 first; the rest on disagreement")] = False,
     early_stop: Annotated[bool, typer.Option(help="Stop once the answer cannot change")] = True,
-    max_cost: Annotated[Optional[float], typer.Option(help="Budget in USD")] = None,
-    timeout: Annotated[Optional[float], typer.Option(help="Seconds for the whole run")] = None,
-    aggregator: Annotated[Optional[str], typer.Option(help="Model for synthesize/judge")] = None,
+    max_cost: Annotated[float | None, typer.Option(help="Budget in USD")] = None,
+    timeout: Annotated[float | None, typer.Option(help="Seconds for the whole run")] = None,
+    aggregator: Annotated[str | None, typer.Option(help="Model for synthesize/judge")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
 ) -> None:
     """Ask several models at once and aggregate their answers."""
@@ -189,8 +205,16 @@ def consensus(
     result: ConsensusResult = run_with_runtime(
         settings,
         lambda rt: run_consensus(
-            rt, prompt=prompt, models=model, strategy=strategy, answer_type=answer_type, adaptive=adaptive,
-            early_stop=early_stop, max_cost_usd=max_cost, timeout_s=timeout, aggregator=aggregator,
+            rt,
+            prompt=prompt,
+            models=model,
+            strategy=strategy,
+            answer_type=answer_type,
+            adaptive=adaptive,
+            early_stop=early_stop,
+            max_cost_usd=max_cost,
+            timeout_s=timeout,
+            aggregator=aggregator,
             on_progress=progress,
         ),  # fmt: skip
     )
@@ -227,7 +251,7 @@ def print_consensus(result: ConsensusResult, console: Console = out) -> None:
 
 @app.command()
 def runs(
-    run_id: Annotated[Optional[str], typer.Argument(help="Show one run")] = None,
+    run_id: Annotated[str | None, typer.Argument(help="Show one run")] = None,
     limit: Annotated[int, typer.Option(help="Rows to show")] = 20,
 ) -> None:
     """List saved runs, or show one."""
@@ -250,7 +274,9 @@ def runs(
     for col in ("id", "tool", "status", "cost", "summary"):
         table.add_column(col)
     for r in data:
-        table.add_row(r["id"], r["tool"], r["status"], f"${r.get('cost_usd') or 0:.6f}", r.get("summary") or "")
+        table.add_row(
+            r["id"], r["tool"], r["status"], f"${r.get('cost_usd') or 0:.6f}", r.get("summary") or ""
+        )
     out.print(table)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -209,7 +209,11 @@ class OpenRouterClient:
                 status=response.status_code,
                 model=model,
             )
-        if isinstance(payload, dict) and isinstance(payload.get("error"), dict) and not payload.get("choices"):
+        if (
+            isinstance(payload, dict)
+            and isinstance(payload.get("error"), dict)
+            and not payload.get("choices")
+        ):
             raise self._error_from_body(payload, response.status_code, model=model, headers=response.headers)
         choices = payload.get("choices") if isinstance(payload, dict) else None
         first = choices[0] if isinstance(choices, list) and choices and isinstance(choices[0], dict) else {}
@@ -248,7 +252,9 @@ class OpenRouterClient:
                 **kw,
             )
         if status == 403:
-            return Forbidden(f"The request{who} was blocked ({detail}): rephrase it or pick another model.", **kw)
+            return Forbidden(
+                f"The request{who} was blocked ({detail}): rephrase it or pick another model.", **kw
+            )
         if status == 404:
             return ModelNotFound(
                 f"No provider serves{who or ' this model'} right now ({detail}): pick another with list_models.",
@@ -335,7 +341,10 @@ def _data(body: Any, path: str) -> dict:
 
 
 def _retry_after(headers: httpx.Headers | None, metadata: dict) -> float | None:
-    candidates = [headers.get("retry-after") if headers is not None else None, metadata.get("retry_after_seconds")]
+    candidates = [
+        headers.get("retry-after") if headers is not None else None,
+        metadata.get("retry_after_seconds"),
+    ]
     for value in candidates:
         try:
             if value is not None:

@@ -8,7 +8,15 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from .errors import MISSING_KEY, ConfigError, InvalidArgument, OrcError, StoreError, UpstreamError
+from .errors import (
+    MISSING_KEY,
+    ConfigError,
+    InvalidArgument,
+    OrcError,
+    StoreError,
+    UnknownModel,
+    UpstreamError,
+)
 from .images import image_parts
 from .registry import ModelInfo
 from .results import Account, ChatResult, ModelDetail, ModelList, ModelRow, SpendRow, TokenUsage, UsageResult
@@ -25,6 +33,7 @@ PROVIDER_KEYS = {
     "only", "ignore", "quantizations", "sort", "preferred_min_throughput", "preferred_max_latency", "max_price",
 }  # fmt: skip
 MAX_FALLBACKS = 8
+CATALOG_RECHECK_S = 60.0
 OnProgress = Callable[[int, str], Awaitable[None]]
 OnText = Callable[[str], Awaitable[None] | None]
 
@@ -37,7 +46,9 @@ def build_messages(
 ) -> list[dict]:
     """Turn ``prompt``/``messages``/``system``/images into a validated OpenAI-style message list."""
     if (prompt is None) == (messages is None):
-        raise InvalidArgument("Give either 'prompt' (a string) or 'messages' (a list), not both and not neither.")
+        raise InvalidArgument(
+            "Give either 'prompt' (a string) or 'messages' (a list), not both and not neither."
+        )
     if prompt is not None:
         if not prompt.strip():
             raise InvalidArgument("'prompt' is empty: pass the question or instruction to send.")
@@ -83,7 +94,15 @@ async def known_models(rt: Runtime, ids: list[str]) -> list[ModelInfo | None]:
         if not isinstance(model_id, str) or not model_id.strip():
             raise InvalidArgument("A model id is empty: pass ids like 'openai/gpt-4o' (see list_models).")
     try:
-        return list(await rt.registry.check(ids))
+        try:
+            return list(await rt.registry.check(ids))
+        except UnknownModel:
+            # A model released since the catalog was cached would look unknown: refetch once a minute at most.
+            if time.monotonic() - rt.catalog_forced_at < CATALOG_RECHECK_S:
+                raise
+            rt.catalog_forced_at = time.monotonic()
+            await rt.registry.refresh()
+            return list(await rt.registry.check(ids))
     except UpstreamError as exc:
         log.warning("model catalog unavailable, ids not checked: %s", exc)
         return [None] * len(ids)
@@ -218,7 +237,12 @@ def _start(rt: Runtime, tool: str, arguments: dict) -> str | None:
 
 
 def _finish(
-    rt: Runtime, run_id: str | None, model: str, *, completion: Completion | None = None, error: str | None = None
+    rt: Runtime,
+    run_id: str | None,
+    model: str,
+    *,
+    completion: Completion | None = None,
+    error: str | None = None,
 ) -> None:
     if rt.store is None or run_id is None:
         return
@@ -361,7 +385,7 @@ async def usage(rt: Runtime, *, days: int | None = None) -> UsageResult:
     return UsageResult(
         account=account,
         account_error=account_error,
-        ledger_total_usd=round(ledger["total_usd"], 6),
+        ledger_total_usd=round(ledger["total_usd"], 10),
         ledger_calls=ledger["calls"],
         by_model=[_spend(r, "model") for r in ledger["by_model"]],
         by_tool=[_spend(r, "tool") for r in ledger["by_tool"]],
@@ -370,7 +394,9 @@ async def usage(rt: Runtime, *, days: int | None = None) -> UsageResult:
 
 
 def _spend(row: dict, key: str) -> SpendRow:
-    return SpendRow(key=str(row[key]), calls=int(row["calls"]), cost_usd=round(float(row["cost_usd"] or 0), 6))
+    return SpendRow(
+        key=str(row[key]), calls=int(row["calls"]), cost_usd=round(float(row["cost_usd"] or 0), 10)
+    )
 
 
 def _num(value: object) -> float | None:

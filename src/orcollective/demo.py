@@ -19,10 +19,7 @@ from .doctor import server_params
 from .results import ConsensusResult
 from .simulator import ScriptedModel, Simulator
 
-QUESTION = (
-    "Which planet has the most confirmed moons?\n"
-    "A) Jupiter\nB) Saturn\nC) Uranus\nD) Neptune"
-)
+QUESTION = "Which planet has the most confirmed moons?\nA) Jupiter\nB) Saturn\nC) Uranus\nD) Neptune"
 ARITHMETIC = "What is 23 * 47?"
 
 # Five simulated models of different accuracy and style. Two share the popular wrong answer (Jupiter).
@@ -84,7 +81,9 @@ async def _demo(console: Console, workdir: Path) -> int:
             "ORCOLLECTIVE_DATA_DIR": str(workdir / "data"),
             "ORCOLLECTIVE_LOG_LEVEL": "ERROR",
         }
-        console.print(Panel.fit(f"Simulated OpenRouter at {sim.base_url}\nStarting `orcollective serve` over stdio"))
+        console.print(
+            Panel.fit(f"Simulated OpenRouter at {sim.base_url}\nStarting `orcollective serve` over stdio")
+        )
         async with Client(server_params(env), read_timeout_seconds=60) as client:
             tools = await client.list_tools()
             console.print(f"[bold]tools/list[/] → {', '.join(t.name for t in tools.tools)}\n")
@@ -103,11 +102,19 @@ async def _demo(console: Console, workdir: Path) -> int:
             )
             correct = result is not None and result.answer is not None and result.answer.startswith("B")
             await _step(
-                console, client, "consensus", {"prompt": ARITHMETIC, "models": panel, "early_stop": False}, progress
+                console,
+                client,
+                "consensus",
+                {"prompt": ARITHMETIC, "models": panel, "early_stop": False},
+                progress,
             )
             await _step(console, client, "usage", {})
             await _step(console, client, "runs", {"limit": 5})
-    verdict = "[green]the panel chose Saturn (B) although two models said Jupiter[/]" if correct else "[red]unexpected[/]"
+    verdict = (
+        "[green]the panel chose Saturn (B) although two models said Jupiter[/]"
+        if correct
+        else "[red]unexpected[/]"
+    )
     console.print(f"\nDemo finished: {verdict}.")
     return 0 if correct else 1
 

@@ -36,6 +36,7 @@ class Runtime:
     output_dir: Path
     limiter: asyncio.Semaphore
     notes: list[str] = field(default_factory=list)
+    catalog_forced_at: float = float("-inf")  # monotonic time of the last refetch forced by an unknown id
 
 
 @asynccontextmanager
@@ -50,7 +51,9 @@ async def open_runtime(
         connect_timeout_s=settings.connect_timeout_s,
         retry=retry
         or RetryPolicy(
-            attempts=settings.max_attempts, max_wait_s=settings.retry_max_wait_s, total_s=settings.retry_total_s
+            attempts=settings.max_attempts,
+            max_wait_s=settings.retry_max_wait_s,
+            total_s=settings.retry_total_s,
         ),
         app_url=settings.app_url,
         app_title=settings.app_title,

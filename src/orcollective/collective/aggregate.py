@@ -84,9 +84,11 @@ def _groups(raw: object, n: int) -> list[list[int]]:
     seen: set[int] = set()
     groups: list[list[int]] = []
     for item in raw if isinstance(raw, list) else []:
-        members = [i - 1 for i in item if isinstance(i, int) and 1 <= i <= n and i - 1 not in seen] if isinstance(
-            item, list
-        ) else []
+        members = (
+            [i - 1 for i in item if isinstance(i, int) and 1 <= i <= n and i - 1 not in seen]
+            if isinstance(item, list)
+            else []
+        )
         if members:
             seen.update(members)
             groups.append(members)

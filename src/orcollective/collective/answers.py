@@ -35,11 +35,11 @@ class Question:
     options: dict[str, str]
 
 
-# --- detecting the answer type -------------------------------------------------------------
+# Detecting the answer type ----------------------------------------------------------------
 
-_OPTION_LINE = re.compile(r"^[ \t]*[(\[]?([A-Za-z])[)\].:][ \t]+(\S.*?)[ \t]*$", re.MULTILINE)
+_OPTION_LINE = re.compile(r"^[ \t]*[(\[]?([A-Za-z])[)\].:][ \t]+(\S.*)", re.MULTILINE)
 _OPTION_INLINE = re.compile(r"\(([A-Za-z])\)[ \t]*")
-_INLINE_TAIL = re.compile(r"(?:[\s,;.?]|\b(?:or|and)\b)+$")
+_JOINER_CHARS = " \t,;.?"
 _LONG_START = re.compile(
     r"(?:please\s+)?(?:write|explain|compare|contrast|describe|discuss|summari[sz]e|design|draft|outline|"
     r"analy[sz]e|create|generate|compose|elaborate|propose|critique|review|brainstorm|rewrite|translate|"
@@ -103,10 +103,12 @@ def _options(prompt: str) -> dict[str, str]:
         return options
     marks = list(_OPTION_INLINE.finditer(prompt))
     found = []
-    for mark, following in zip(marks, [*marks[1:], None]):
+    for mark, following in zip(marks, [*marks[1:], None], strict=True):
         end = following.start() if following else len(prompt)
-        text = prompt[mark.end() : end].split("\n", 1)[0]
-        found.append((mark[1], _INLINE_TAIL.sub("", text)))
+        text = prompt[mark.end() : end].split("\n", 1)[0].rstrip(_JOINER_CHARS)
+        for joiner in (" or", " and"):  # "(A) x, (B) y or (C) z"
+            text = text.removesuffix(joiner).rstrip(_JOINER_CHARS)
+        found.append((mark[1], text))
     return _lettered_run(found)
 
 
@@ -127,7 +129,7 @@ def _lettered_run(found) -> dict[str, str]:
     return dict(best)
 
 
-# --- asking for a parseable final line -----------------------------------------------------
+# Asking for a parseable final line --------------------------------------------------------
 
 _INSTRUCTIONS = {
     "number": 'End your reply with a final line of the form "Answer: <number>": digits only, with "." '
@@ -153,7 +155,7 @@ def display_answer(q: Question, key: str) -> str:
     return key
 
 
-# --- reading the answer out of a reply -----------------------------------------------------
+# Reading the answer out of a reply --------------------------------------------------------
 
 _LATEX_WRAPPER = re.compile(r"\\(?:text|textbf|mathrm|mathbf|operatorname)\s*\{([^{}]*)\}")
 _LATEX_FRACTION = re.compile(r"\\[dt]?frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}")
@@ -161,10 +163,11 @@ _LATEX_SPACE = re.compile(r"\\[,;:! ()\[\]]")
 # Bold/underline markers and code ticks, but not "2**3".
 _EMPHASIS = re.compile(r"(?<!\w)(?:\*\*|__)|(?:\*\*|__)(?!\w)|`+")
 _WORD_CHAR = re.compile(r"\w")
+_PAYLOAD_CHARS = 500  # an answer line is short; the rest of a long line is explanation
 _BOXED = re.compile(r"\\boxed\s*\{([^{}]*)\}")
 # "to answer: ..." introduces reasoning, not the answer.
 _MARKER = re.compile(
-    r"(?<!to )\b(?:final\s+)?answer\b[ \t]*(?:\([^)\n]*\)[ \t]*)?"
+    r"(?<!to )\b(?:final\s+)?answer\b[ \t]*(?:\([^)\n]{0,40}\)[ \t]*)?"
     r"(?::|=|\bis\b:?|\b(?:would|will|should)\s+be\b:?)[ \t]*",
     re.IGNORECASE,
 )
@@ -180,11 +183,8 @@ def extract_answer(q: Question, text: str) -> str | None:
         return None
     if q.answer_type == "choice":
         return _extract_choice(q, text, lines)
-    if q.answer_type == "number":
-        return _extract_number(text, lines)
-    if q.answer_type == "boolean":
-        return _extract_boolean(text, lines)
-    return _extract_text(text, lines)
+    extract = {"number": _extract_number, "boolean": _extract_boolean, "text": _extract_text}
+    return extract[q.answer_type](text, lines)
 
 
 def _clean(text: str) -> str:
@@ -209,21 +209,24 @@ def _lines(text: str) -> list[tuple[int, str]]:
 def _candidates(text: str) -> list[tuple[bool, str]]:
     """Places that may hold the final answer, latest first; True marks the bare last line."""
     found = [(m.start(), False, m[1]) for m in _BOXED.finditer(text)]
-    found += [(m.end(), False, _payload(text, m.end())) for m in _MARKER.finditer(text)]
+    markers = list(_MARKER.finditer(text))
+    # A payload ends where the next marker starts: that one supersedes it, and parsing stays linear.
+    ends = [m.start() for m in markers[1:]] + [len(text)]
+    found += [(m.end(), False, _payload(text, m.end(), end)) for m, end in zip(markers, ends, strict=True)]
     offset, last = _lines(text)[-1]
     found.append((offset, True, last))
     found.sort(key=lambda c: c[0], reverse=True)  # stable: "\boxed" beats an "answer is" just before it
     return [(bare, segment) for _, bare, segment in found]
 
 
-def _payload(text: str, start: int) -> str:
-    """What follows a marker on its line, or the next line when the marker ends its line."""
-    end = text.find("\n", start)
-    rest = text[start:] if end < 0 else text[start:end]
-    if rest.strip(" \t*_:#-") or end < 0:
-        return rest
-    following = _lines(text[end:])
-    return following[0][1] if following else ""
+def _payload(text: str, start: int, limit: int) -> str:
+    """What follows a marker on its line, or the next line with content when the marker ends its line."""
+    newline = text.find("\n", start, limit)
+    if newline < 0 or text[start:newline].strip(" \t*_:#-"):
+        return text[start : limit if newline < 0 else newline][:_PAYLOAD_CHARS]
+    while (end := text.find("\n", newline + 1, limit)) >= 0 and not _WORD_CHAR.search(text, newline, end):
+        newline = end
+    return text[newline + 1 : limit if end < 0 else end].strip()[:_PAYLOAD_CHARS]
 
 
 # Choice -------------------------------------------------------------------------------------
@@ -271,7 +274,8 @@ def _choice_bare(q: Question, line: str) -> str | None:
     if match:
         return _letter(q, match[1] or match[2])
     tokens = _tokens(core)
-    return next((letter for letter, option in q.options.items() if tokens and _tokens(option) == tokens), None)
+    same = [letter for letter, option in q.options.items() if tokens and _tokens(option) == tokens]
+    return same[0] if same else None
 
 
 def _choice_payload(q: Question, payload: str) -> str | None:
@@ -304,17 +308,22 @@ def _option_mentioned(q: Question, line: str) -> str | None:
     "Paris, Texas" mentions "Paris" only as part of option "Paris, Texas"; "not Paris" mentions nothing.
     """
     tokens = _tokens(line)
-    spans = []
-    for letter, option in q.options.items():
-        wanted = _tokens(option)
-        size = len(wanted)
-        if size:
-            spans += [(i, i + size, letter) for i in range(len(tokens) - size + 1) if tokens[i : i + size] == wanted]
+    spans = [
+        (i, i + len(wanted), letter)
+        for letter, wanted in ((letter, _tokens(option)) for letter, option in q.options.items())
+        for i in range(len(tokens) - len(wanted) + 1)
+        if wanted and tokens[i : i + len(wanted)] == wanted
+    ]
+    inside_longer = {
+        (start, end, letter)
+        for start, end, letter in spans
+        for s, e, other in spans
+        if other != letter and s <= start and end <= e and e - s > end - start
+    }
     live = {
         letter
         for start, end, letter in spans
-        if not (start and tokens[start - 1] in _NEGATIONS)
-        if not any(s <= start and end <= e and e - s > end - start for s, e, other in spans if other != letter)
+        if (start, end, letter) not in inside_longer and not (start and tokens[start - 1] in _NEGATIONS)
     }
     return live.pop() if len(live) == 1 else None
 
@@ -340,10 +349,7 @@ def _extract_number(text: str, lines: list[str]) -> str | None:
         key = whole_number(segment) if bare else number_after_marker(segment)
         if key is not None:
             return key
-    for line in reversed(lines):
-        if (key := number_in_line(line)) is not None:
-            return key
-    return None
+    return next((key for line in reversed(lines) if (key := number_in_line(line)) is not None), None)
 
 
 # Boolean ------------------------------------------------------------------------------------
@@ -381,7 +387,6 @@ def _boolean_in(text: str) -> str | None:
 # Text ---------------------------------------------------------------------------------------
 
 _TEXT_EDGES = " \t\"'`*_~.,;:!?$«»“”‘’„"
-_BRACKETS = ("()", "[]", "{}")
 _ARTICLE = re.compile(r"^(?:the|a|an)\s+")
 
 
@@ -398,7 +403,7 @@ def _normalise_text(text: str) -> str | None:
     Negations stay: "Not Paris" is "not paris", never "paris".
     """
     core = " ".join(unicodedata.normalize("NFKC", text).casefold().split()).strip(_TEXT_EDGES)
-    if core[:1] + core[-1:] in _BRACKETS:
+    if core[:1] + core[-1:] in ("()", "[]", "{}"):
         core = core[1:-1].strip(_TEXT_EDGES)
     core = _ARTICLE.sub("", core, count=1).strip(_TEXT_EDGES)
     return core or None

@@ -79,7 +79,8 @@ async def consensus(
         _store(rt, lambda s: s.finish_run(run_id, status="cancelled", error="cancelled by the client"))
         raise
     except TooFewAnswers as exc:
-        _store(rt, lambda s: s.finish_run(run_id, status="error", error=str(exc)))
+        message = str(exc)
+        _store(rt, lambda s: s.finish_run(run_id, status="error", error=message))
         raise
     result.run_id = run_id
     result.latency_s = round(loop.time() - started, 3)
@@ -128,7 +129,7 @@ async def make_plan(
             "for long free text use strategy synthesize or judge."
         )
     infos = await known_models(rt, ids)
-    panel = [info or _unchecked(model_id) for info, model_id in zip(infos, ids)]
+    panel = [info or _unchecked(model_id) for info, model_id in zip(infos, ids, strict=True)]
     agg_info = None
     if strategy in ("synthesize", "judge"):
         agg_id = aggregator or rt.aggregator_model or ids[0]
@@ -141,9 +142,7 @@ async def make_plan(
     if not rt.client.has_key:
         raise ConfigError(MISSING_KEY)
     prompt_tokens = estimate_tokens(prompt + (full_system or ""))
-    fitted = fit_budget(
-        panel, prompt_tokens, question.answer_type, agg_info, max_cost_usd, min_models=2
-    )
+    fitted = fit_budget(panel, prompt_tokens, question.answer_type, agg_info, max_cost_usd, min_models=2)
     plan = Plan(
         question=question,
         strategy=strategy,
@@ -183,20 +182,22 @@ async def _run(
         ballots.append(_ballot(q, outcome))
         if on_progress is not None:
             answered = [o.model for o in outcomes if o.ok]
-            await on_progress(len(outcomes), total, f"{len(answered)}/{total} answered: {', '.join(answered)}")
+            await on_progress(
+                len(outcomes), total, f"{len(answered)}/{total} answered: {', '.join(answered)}"
+            )
 
     for i, wave in enumerate(waves):
         if i > 0 and _unanimous(ballots):
             # adaptive: the first, most trusted models agree, so the rest are not asked
             outcomes.extend(Outcome(m, "not_asked", error="not asked: the first models agreed") for m in wave)
             break
-        pending_of = {m: (weights or {}).get(m, 1.0) for m in wave}
 
-        def should_stop(finished: list[Outcome], still_running: int) -> bool:
+        def should_stop(finished: list[Outcome], still_running: int, wave: list[str] = wave) -> bool:
             if not can_stop:
                 return False
             done = {o.model for o in finished}
-            return decided(ballots, [w for m, w in pending_of.items() if m not in done], weights)
+            pending = [(weights or {}).get(m, 1.0) for m in wave if m not in done]
+            return decided(ballots, pending, weights)
 
         bodies = [_body(plan, model) for model in wave]
         wave_outcomes, wave_stopped = await fan.round(
@@ -281,8 +282,8 @@ def _shape(
         calls=sum(o.status != "not_asked" for o in outcomes),
         stopped_early=stopped,
         skipped=plan.skipped,
-        estimate_usd=_round(plan.estimate_usd, 6),
-        cost_usd=round(sum(o.completion.cost_usd or 0 for o in outcomes if o.completion), 6),
+        estimate_usd=_round(plan.estimate_usd, 10),
+        cost_usd=round(sum(o.completion.cost_usd or 0 for o in outcomes if o.completion), 10),
         latency_s=0.0,
         run_id=None,
         notes=list(plan.notes),
@@ -302,8 +303,10 @@ async def _aggregate(
     q = plan.question
     texts = [o.completion.text for o in answered]
     prompt = plan.prompt_messages[-1]["content"]
-    question = prompt if isinstance(prompt, str) else next(
-        (p.get("text", "") for p in prompt if p.get("type") == "text"), ""
+    question = (
+        prompt
+        if isinstance(prompt, str)
+        else next((p.get("text", "") for p in prompt if p.get("type") == "text"), "")
     )
     if plan.strategy == "synthesize":
         messages = aggregate.synthesize_messages(question, texts, answer_instruction(q))
@@ -313,7 +316,7 @@ async def _aggregate(
     outcome = await fan.ask(body, deadline=started + plan.timeout_s)
     if outcome.completion is not None:
         with_cost(plan.aggregator, outcome.completion)
-        result.cost_usd = round(result.cost_usd + (outcome.completion.cost_usd or 0), 6)
+        result.cost_usd = round(result.cost_usd + (outcome.completion.cost_usd or 0), 10)
     result.calls += 1
     result.responses.append(
         ModelResponse(
@@ -360,7 +363,9 @@ def ballots_key(ballots: Sequence[Ballot], model: str) -> str | None:
     return next((b.key for b in ballots if b.model == model), None)
 
 
-def _meaning_groups(result: ConsensusResult, verdict: aggregate.Verdict, models: list[str], texts: list[str]) -> None:
+def _meaning_groups(
+    result: ConsensusResult, verdict: aggregate.Verdict, models: list[str], texts: list[str]
+) -> None:
     n = len(texts)
     if verdict.groups:
         result.groups = [
@@ -402,8 +407,7 @@ def _weights(rt: Runtime, plan: Plan) -> dict[str, float] | None:
     except StoreError as exc:
         plan.notes.append(f"reliability unavailable ({exc}); equal weights used")
         return None
-    options = len(plan.question.options) or {"boolean": 2}.get(plan.question.answer_type, 10)
-    return {m: round(log_odds_weight(posterior[m].mean, options), 4) for m in ids}
+    return {m: round(log_odds_weight(posterior[m].mean), 4) for m in ids}
 
 
 def _adaptive_order(rt: Runtime, plan: Plan) -> list[str]:
@@ -416,9 +420,11 @@ def _adaptive_order(rt: Runtime, plan: Plan) -> list[str]:
         stats = rt.store.model_stats(ids)
     except StoreError:
         return ids
+
     def rank(model: str) -> tuple[float, float]:
         latency = stats[model].median_latency_s if model in stats else None
         return (-round(posterior[model].mean, 2), latency if latency is not None else float("inf"))
+
     return sorted(ids, key=rank)
 
 
@@ -439,7 +445,9 @@ def _record(rt: Runtime, run_id: str | None, plan: Plan, result: ConsensusResult
                     rt.store.record_outcome(
                         r.model, plan.question.answer_type, r.answer == result.answer, run_id=run_id
                     )
-        rt.store.finish_run(run_id, status="done", result=result.model_dump(mode="json"), cost_usd=result.cost_usd)
+        rt.store.finish_run(
+            run_id, status="done", result=result.model_dump(mode="json"), cost_usd=result.cost_usd
+        )
     except StoreError as exc:
         log.warning("run %s not fully saved: %s", run_id, exc)
         result.notes.append(f"run not fully saved: {exc}")

@@ -26,6 +26,7 @@ _NUMBER = re.compile(
     [$€£¥]?
     (?P<int>\d{1,3}(?P<sep>[, \u00a0\u2009\u202f])\d{3}(?:(?P=sep)\d{3})*(?!\d) | \d+ | (?=\.\d))
     (?: \.(?P<frac>\d+) | ,(?P<comma>\d{1,2}|\d{4,})(?![\d,]) )?
+    (?![.,]?\d)                                  # "1.234,56", "192.168.1.1": no reading is safe
     (?: [eE](?P<exp>[-+]?\d{1,3})(?!\w) )?
     (?: \s*(?P<scale>thousand|million|billion|trillion)\b )?
     """,
@@ -37,7 +38,7 @@ _SCALES = {"thousand": 3, "million": 6, "billion": 9, "trillion": 12}
 # Around a bare answer: markdown, LaTeX dollars, "= 6758", "6758.", "50%".
 _LEAD_CHARS = " \t*_`$(['\"=≈~:"
 _TRAIL_CHARS = " \t*_`$)]'\".,;:!%"
-_FILLER = re.compile(r"(?:approximately|approx\.?|about|around|roughly|exactly|precisely)\s+", re.IGNORECASE)
+_FILLER = re.compile(r"^(?:approximately|approx\.?|about|around|roughly|exactly|precisely)\s+", re.IGNORECASE)
 # "23*47 = 1081": a leading number followed by an operator is an operand, not the answer.
 _OPERATOR_AFTER = re.compile(r"\s*(?:[-−+*/×÷^·]|x\s*\d)")
 _SLASH_AFTER = re.compile(r"\s*/\s*\d")
@@ -47,7 +48,7 @@ _EQUALS = re.compile(r"[=≈]")
 _LIST_PREFIX = re.compile(r"^\s*(?:[-*•]\s+)?(?:step\s+\d+\s*[:.)-]?\s*|\d+[.)]\s+(?=\D))", re.IGNORECASE)
 
 
-def canonical(value: Decimal) -> str:
+def _canonical(value: Decimal) -> str:
     """The canonical decimal string of ``value``: "6758", "-0.5", "1000"."""
     text = format(value, "f")
     if "." in text:
@@ -87,10 +88,8 @@ def number_in_line(line: str) -> str | None:
         return whole
     if (result := _after_equals(core)) is not None:
         return result
-    last = None
-    for last in _numbers(core):
-        pass
-    return None if last is None else _value(last)
+    found = list(_numbers(core))
+    return _value(found[-1]) if found else None
 
 
 def _after_equals(text: str) -> str | None:
@@ -119,12 +118,12 @@ def _value(match: re.Match[str]) -> str:
     fraction = match["frac"] or match["comma"] or "0"
     exponent = int(match["exp"] or 0) + _SCALES.get((match["scale"] or "").lower(), 0)
     sign = "-" if match["sign"] in ("-", "−") else ""
-    return canonical(Decimal(f"{sign}{digits}.{fraction}e{exponent}"))
+    return _canonical(Decimal(f"{sign}{digits}.{fraction}e{exponent}"))
 
 
 def _fraction_value(match: re.Match[str]) -> str | None:
     sign = "-" if match["sign"] in ("-", "−") else ""
     try:
-        return canonical(Decimal(f"{sign}{match['num']}") / Decimal(match["den"]))
+        return _canonical(Decimal(f"{sign}{match['num']}") / Decimal(match["den"]))
     except (InvalidOperation, ZeroDivisionError):
         return None

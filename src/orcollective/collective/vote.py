@@ -1,10 +1,12 @@
 """Pure vote arithmetic: groups, weights from reliability, winner, confidence, agreement, early stop.
 
 Plurality (``vote``) counts each model once; its confidence is the winner's share of parsed answers.
-``weighted`` gives model *i* the log-odds weight ``log(p_i / (1 - p_i)) + log(K - 1)``, where ``p_i`` is
-the posterior mean of its Beta reliability and ``K`` the number of possible answers: the weighted
-majority that is optimal when errors are independent. Its confidence is the posterior of the winner,
-``exp(W_a) / sum_b exp(W_b)`` over the answers given. Ties go to the answer whose supporters carry more
+``weighted`` gives model *i* the log-odds weight ``log(p_i / (1 - p_i))``, where ``p_i`` is the posterior
+mean of its Beta reliability: the weighted majority that is optimal for a choice between the right answer
+and one wrong one. Models' mistakes are correlated in practice (they fall for the same distractor), so a
+shared wrong answer is treated as the one alternative rather than as one of many; a model no better than
+a coin weighs nothing. Its confidence is the posterior of the winner, ``exp(W_a) / sum_b exp(W_b)`` over
+the answers given. Ties go to the answer whose supporters carry more
 weight, then to the answer that arrived first.
 """
 
@@ -43,10 +45,10 @@ class Tally:
         return self.groups[0].key if self.groups else None
 
 
-def log_odds_weight(p: float, options: int) -> float:
-    """The weight of a model that is right with probability ``p`` among ``options`` answers (never < 0)."""
+def log_odds_weight(p: float) -> float:
+    """The weight of a model that is right with probability ``p`` (never below 0)."""
     p = min(max(p, P_FLOOR), P_CEIL)
-    return max(0.0, math.log(p / (1 - p)) + math.log(max(options, 2) - 1))
+    return max(0.0, math.log(p / (1 - p)))
 
 
 def group(ballots: Sequence[Ballot], weights: Mapping[str, float] | None = None) -> list[Group]:
@@ -94,10 +96,12 @@ def agreement(groups: Sequence[Group]) -> float:
     if n <= 1 or len(counts) == 1:
         return 1.0
     entropy = -sum(c / n * math.log(c / n) for c in counts)
-    return max(0.0, 1.0 - entropy / math.log(n))
+    return round(max(0.0, 1.0 - entropy / math.log(n)), 12)
 
 
-def decided(ballots: Sequence[Ballot], pending_weights: Sequence[float], weights: Mapping[str, float] | None) -> bool:
+def decided(
+    ballots: Sequence[Ballot], pending_weights: Sequence[float], weights: Mapping[str, float] | None
+) -> bool:
     """True when the leading answer can no longer be overtaken, even if every pending model opposes it."""
     groups = group(ballots, weights)
     if not groups:

@@ -65,10 +65,24 @@ _KNOWN: tuple[tuple[str, str, int, float, float, str, str], ...] = (
     ("meta-llama/llama-3.1-405b-instruct", "Llama 3.1 405B Instruct", 131072, 0.8, 0.8, "to", "2024-07-23"),
     ("meta-llama/llama-3.2-1b-instruct", "Llama 3.2 1B Instruct", 131072, 0.005, 0.01, "o", "2024-09-25"),
     ("meta-llama/llama-3.2-3b-instruct", "Llama 3.2 3B Instruct", 131072, 0.003, 0.006, "tof", "2024-09-25"),
-    ("meta-llama/llama-3.2-11b-vision-instruct", "Llama 3.2 11B Vision Instruct", 131072, 0.049, 0.049, "vo",
-     "2024-09-25"),
-    ("meta-llama/llama-3.2-90b-vision-instruct", "Llama 3.2 90B Vision Instruct", 131072, 0.35, 0.4, "vo",
-     "2024-09-25"),
+    (
+        "meta-llama/llama-3.2-11b-vision-instruct",
+        "Llama 3.2 11B Vision Instruct",
+        131072,
+        0.049,
+        0.049,
+        "vo",
+        "2024-09-25",
+    ),
+    (
+        "meta-llama/llama-3.2-90b-vision-instruct",
+        "Llama 3.2 90B Vision Instruct",
+        131072,
+        0.35,
+        0.4,
+        "vo",
+        "2024-09-25",
+    ),
     ("meta-llama/llama-3.3-70b-instruct", "Llama 3.3 70B Instruct", 131072, 0.13, 0.4, "tof", "2024-12-06"),
     ("meta-llama/llama-4-scout", "Llama 4 Scout", 327680, 0.08, 0.3, "vtof", "2025-04-05"),
     ("meta-llama/llama-4-maverick", "Llama 4 Maverick", 1048576, 0.15, 0.6, "vtof", "2025-04-05"),
@@ -81,10 +95,24 @@ _KNOWN: tuple[tuple[str, str, int, float, float, str, str], ...] = (
     ("mistralai/mistral-large-2411", "Mistral Large 2411", 131072, 2, 6, "t", "2024-11-18"),
     ("mistralai/mistral-medium-3", "Mistral Medium 3", 131072, 0.4, 2, "vt", "2025-05-07"),
     ("mistralai/mistral-medium-3.1", "Mistral Medium 3.1", 131072, 0.4, 2, "vt", "2025-08-13"),
-    ("mistralai/mistral-small-3.1-24b-instruct", "Mistral Small 3.1 24B", 131072, 0.05, 0.1, "vtof",
-     "2025-03-17"),
-    ("mistralai/mistral-small-3.2-24b-instruct", "Mistral Small 3.2 24B", 131072, 0.05, 0.1, "vtof",
-     "2025-06-20"),
+    (
+        "mistralai/mistral-small-3.1-24b-instruct",
+        "Mistral Small 3.1 24B",
+        131072,
+        0.05,
+        0.1,
+        "vtof",
+        "2025-03-17",
+    ),
+    (
+        "mistralai/mistral-small-3.2-24b-instruct",
+        "Mistral Small 3.2 24B",
+        131072,
+        0.05,
+        0.1,
+        "vtof",
+        "2025-06-20",
+    ),
     ("mistralai/mistral-nemo", "Mistral Nemo", 131072, 0.02, 0.04, "tof", "2024-07-19"),
     ("mistralai/codestral-2508", "Codestral 2508", 256000, 0.3, 0.9, "t", "2025-07-30"),
     ("mistralai/devstral-small", "Devstral Small", 131072, 0.07, 0.28, "tof", "2025-05-21"),
@@ -111,18 +139,39 @@ _KNOWN: tuple[tuple[str, str, int, float, float, str, str], ...] = (
     ("qwen/qwen3-235b-a22b", "Qwen3 235B A22B", 40960, 0.13, 0.6, "trof", "2025-04-28"),
     ("qwen/qwen3-235b-a22b-2507", "Qwen3 235B A22B Instruct 2507", 262144, 0.08, 0.55, "to", "2025-07-21"),
     ("qwen/qwen3-coder", "Qwen3 Coder 480B A35B", 262144, 0.22, 0.95, "tof", "2025-07-22"),
-    ("qwen/qwen3-next-80b-a3b-instruct", "Qwen3 Next 80B A3B Instruct", 262144, 0.1, 0.8, "tof",
-     "2025-09-11"),
-    ("qwen/qwen3-vl-235b-a22b-instruct", "Qwen3 VL 235B A22B Instruct", 262144, 0.3, 1.2, "vto",
-     "2025-09-23"),
+    (
+        "qwen/qwen3-next-80b-a3b-instruct",
+        "Qwen3 Next 80B A3B Instruct",
+        262144,
+        0.1,
+        0.8,
+        "tof",
+        "2025-09-11",
+    ),
+    (
+        "qwen/qwen3-vl-235b-a22b-instruct",
+        "Qwen3 VL 235B A22B Instruct",
+        262144,
+        0.3,
+        1.2,
+        "vto",
+        "2025-09-23",
+    ),
     ("qwen/qwen3-max", "Qwen3 Max", 256000, 1.2, 6, "t", "2025-09-05"),
     ("deepseek/deepseek-chat", "DeepSeek V3", 163840, 0.3, 0.85, "to", "2024-12-26"),
     ("deepseek/deepseek-chat-v3-0324", "DeepSeek V3 0324", 163840, 0.24, 0.84, "tof", "2025-03-24"),
     ("deepseek/deepseek-chat-v3.1", "DeepSeek V3.1", 163840, 0.2, 0.8, "trof", "2025-08-21"),
     ("deepseek/deepseek-r1", "R1", 163840, 0.4, 2, "trof", "2025-01-20"),
     ("deepseek/deepseek-r1-0528", "R1 0528", 163840, 0.5, 2.15, "trof", "2025-05-28"),
-    ("deepseek/deepseek-r1-distill-llama-70b", "R1 Distill Llama 70B", 131072, 0.03, 0.13, "rof",
-     "2025-01-23"),
+    (
+        "deepseek/deepseek-r1-distill-llama-70b",
+        "R1 Distill Llama 70B",
+        131072,
+        0.03,
+        0.13,
+        "rof",
+        "2025-01-23",
+    ),
     ("deepseek/deepseek-r1-distill-qwen-32b", "R1 Distill Qwen 32B", 131072, 0.27, 0.27, "ro", "2025-01-29"),
     ("deepseek/deepseek-v3.1-terminus", "DeepSeek V3.1 Terminus", 163840, 0.23, 0.9, "tro", "2025-09-22"),
     ("deepseek/deepseek-v3.2-exp", "DeepSeek V3.2 Exp", 163840, 0.27, 0.4, "tro", "2025-09-29"),
@@ -140,21 +189,56 @@ _KNOWN: tuple[tuple[str, str, int, float, float, str, str], ...] = (
     ("cohere/command-a", "Command A", 256000, 2.5, 10, "t", "2025-03-13"),
     ("microsoft/phi-3-mini-128k-instruct", "Phi-3 Mini 128K Instruct", 128000, 0.1, 0.1, "o", "2024-05-26"),
     ("microsoft/phi-3-medium-128k-instruct", "Phi-3 Medium 128K Instruct", 128000, 1, 1, "o", "2024-05-24"),
-    ("microsoft/phi-3.5-mini-128k-instruct", "Phi-3.5 Mini 128K Instruct", 128000, 0.1, 0.1, "to",
-     "2024-08-21"),
+    (
+        "microsoft/phi-3.5-mini-128k-instruct",
+        "Phi-3.5 Mini 128K Instruct",
+        128000,
+        0.1,
+        0.1,
+        "to",
+        "2024-08-21",
+    ),
     ("microsoft/phi-4", "Phi 4", 16384, 0.06, 0.14, "o", "2025-01-10"),
-    ("microsoft/phi-4-multimodal-instruct", "Phi 4 Multimodal Instruct", 131072, 0.05, 0.1, "vo",
-     "2025-03-08"),
+    (
+        "microsoft/phi-4-multimodal-instruct",
+        "Phi 4 Multimodal Instruct",
+        131072,
+        0.05,
+        0.1,
+        "vo",
+        "2025-03-08",
+    ),
     ("microsoft/phi-4-reasoning-plus", "Phi 4 Reasoning Plus", 32768, 0.07, 0.35, "ro", "2025-05-01"),
     ("microsoft/mai-ds-r1", "MAI DS R1", 163840, 0.3, 1.2, "rof", "2025-04-21"),
     ("microsoft/wizardlm-2-8x22b", "WizardLM-2 8x22B", 65536, 0.48, 0.48, "o", "2024-04-16"),
-    ("nvidia/llama-3.1-nemotron-70b-instruct", "Llama 3.1 Nemotron 70B Instruct", 131072, 1.2, 1.2, "to",
-     "2024-10-15"),
-    ("nvidia/llama-3.3-nemotron-super-49b-v1.5", "Llama 3.3 Nemotron Super 49B V1.5", 131072, 0.1, 0.4, "tro",
-     "2025-10-10"),
+    (
+        "nvidia/llama-3.1-nemotron-70b-instruct",
+        "Llama 3.1 Nemotron 70B Instruct",
+        131072,
+        1.2,
+        1.2,
+        "to",
+        "2024-10-15",
+    ),
+    (
+        "nvidia/llama-3.3-nemotron-super-49b-v1.5",
+        "Llama 3.3 Nemotron Super 49B V1.5",
+        131072,
+        0.1,
+        0.4,
+        "tro",
+        "2025-10-10",
+    ),
     ("nvidia/nemotron-nano-9b-v2", "Nemotron Nano 9B V2", 128000, 0.04, 0.16, "trof", "2025-09-05"),
-    ("nvidia/llama-3.1-nemotron-ultra-253b-v1", "Llama 3.1 Nemotron Ultra 253B v1", 131072, 0.6, 1.8, "rof",
-     "2025-04-08"),
+    (
+        "nvidia/llama-3.1-nemotron-ultra-253b-v1",
+        "Llama 3.1 Nemotron Ultra 253B v1",
+        131072,
+        0.6,
+        1.8,
+        "rof",
+        "2025-04-08",
+    ),
     ("amazon/nova-micro-v1", "Nova Micro 1.0", 128000, 0.035, 0.14, "t", "2024-12-05"),
     ("amazon/nova-lite-v1", "Nova Lite 1.0", 300000, 0.06, 0.24, "vt", "2024-12-05"),
     ("amazon/nova-pro-v1", "Nova Pro 1.0", 300000, 0.8, 3.2, "vt", "2024-12-05"),
@@ -197,8 +281,15 @@ _KNOWN: tuple[tuple[str, str, int, float, float, str, str], ...] = (
     ("bytedance/ui-tars-1.5-7b", "UI-TARS 7B", 128000, 0.1, 0.2, "vo", "2025-07-22"),
     ("inception/mercury", "Mercury", 128000, 0.25, 1, "t", "2025-06-26"),
     ("inception/mercury-coder", "Mercury Coder", 128000, 0.25, 1, "t", "2025-04-30"),
-    ("cognitivecomputations/dolphin-mixtral-8x22b", "Dolphin 2.9.2 Mixtral 8x22B", 16000, 0.9, 0.9, "o",
-     "2024-06-08"),
+    (
+        "cognitivecomputations/dolphin-mixtral-8x22b",
+        "Dolphin 2.9.2 Mixtral 8x22B",
+        16000,
+        0.9,
+        0.9,
+        "o",
+        "2024-06-08",
+    ),
     ("sao10k/l3-lunaris-8b", "Llama 3 8B Lunaris", 8192, 0.04, 0.05, "o", "2024-08-13"),
     ("sao10k/l3.3-euryale-70b", "Llama 3.3 Euryale 70B", 131072, 0.65, 0.75, "o", "2024-12-18"),
     ("thedrummer/rocinante-12b", "Rocinante 12B", 32768, 0.17, 0.43, "to", "2024-09-30"),
@@ -214,36 +305,102 @@ _KNOWN: tuple[tuple[str, str, int, float, float, str, str], ...] = (
 )
 
 _ORGS = {
-    "openai": "OpenAI", "anthropic": "Anthropic", "google": "Google", "meta-llama": "Meta",
-    "mistralai": "Mistral", "qwen": "Qwen", "deepseek": "DeepSeek", "x-ai": "xAI", "cohere": "Cohere",
-    "microsoft": "Microsoft", "nvidia": "NVIDIA", "amazon": "Amazon", "moonshotai": "MoonshotAI",
-    "z-ai": "Z.AI", "minimax": "MiniMax", "perplexity": "Perplexity", "ai21": "AI21",
-    "nousresearch": "Nous", "inflection": "Inflection", "baidu": "Baidu", "tencent": "Tencent",
-    "thudm": "THUDM", "liquid": "Liquid", "ibm-granite": "IBM", "arcee-ai": "Arcee AI", "allenai": "AllenAI",
-    "bytedance": "ByteDance", "inception": "Inception", "cognitivecomputations": "Dolphin",
-    "sao10k": "Sao10K", "thedrummer": "TheDrummer", "gryphe": "MythoMax", "undi95": "ReMM",
-    "alpindale": "Goliath", "neversleep": "NeverSleep", "mancer": "Mancer", "eleutherai": "EleutherAI",
+    "openai": "OpenAI",
+    "anthropic": "Anthropic",
+    "google": "Google",
+    "meta-llama": "Meta",
+    "mistralai": "Mistral",
+    "qwen": "Qwen",
+    "deepseek": "DeepSeek",
+    "x-ai": "xAI",
+    "cohere": "Cohere",
+    "microsoft": "Microsoft",
+    "nvidia": "NVIDIA",
+    "amazon": "Amazon",
+    "moonshotai": "MoonshotAI",
+    "z-ai": "Z.AI",
+    "minimax": "MiniMax",
+    "perplexity": "Perplexity",
+    "ai21": "AI21",
+    "nousresearch": "Nous",
+    "inflection": "Inflection",
+    "baidu": "Baidu",
+    "tencent": "Tencent",
+    "thudm": "THUDM",
+    "liquid": "Liquid",
+    "ibm-granite": "IBM",
+    "arcee-ai": "Arcee AI",
+    "allenai": "AllenAI",
+    "bytedance": "ByteDance",
+    "inception": "Inception",
+    "cognitivecomputations": "Dolphin",
+    "sao10k": "Sao10K",
+    "thedrummer": "TheDrummer",
+    "gryphe": "MythoMax",
+    "undi95": "ReMM",
+    "alpindale": "Goliath",
+    "neversleep": "NeverSleep",
+    "mancer": "Mancer",
+    "eleutherai": "EleutherAI",
     "sim": "Simulator",
 }
 
 _TOKENIZERS = {
-    "openai": "GPT", "anthropic": "Claude", "google": "Gemini", "meta-llama": "Llama3", "qwen": "Qwen3",
-    "mistralai": "Mistral", "deepseek": "DeepSeek", "x-ai": "Grok", "cohere": "Cohere", "nvidia": "Llama3",
-    "amazon": "Nova", "nousresearch": "Llama3", "sao10k": "Llama3", "thedrummer": "Mistral",
+    "openai": "GPT",
+    "anthropic": "Claude",
+    "google": "Gemini",
+    "meta-llama": "Llama3",
+    "qwen": "Qwen3",
+    "mistralai": "Mistral",
+    "deepseek": "DeepSeek",
+    "x-ai": "Grok",
+    "cohere": "Cohere",
+    "nvidia": "Llama3",
+    "amazon": "Nova",
+    "nousresearch": "Llama3",
+    "sao10k": "Llama3",
+    "thedrummer": "Mistral",
 }
 
 # Seeded community fine-tunes that fill the catalog beyond the known models.
-_COMMUNITY_AUTHORS = ("thedrummer", "sao10k", "nousresearch", "neversleep", "cognitivecomputations",
-                      "arcee-ai", "allenai", "undi95", "gryphe", "eleutherai", "mancer", "alpindale")
-_COMMUNITY_BASES = (("llama-3.1", "Llama 3.1"), ("llama-3.3", "Llama 3.3"), ("mistral-nemo", "Nemo"),
-                    ("qwen-2.5", "Qwen2.5"), ("qwen3", "Qwen3"), ("gemma-3", "Gemma 3"),
-                    ("mistral-small", "Mistral Small"), ("phi-4", "Phi 4"))
+_COMMUNITY_AUTHORS = (
+    "thedrummer",
+    "sao10k",
+    "nousresearch",
+    "neversleep",
+    "cognitivecomputations",
+    "arcee-ai",
+    "allenai",
+    "undi95",
+    "gryphe",
+    "eleutherai",
+    "mancer",
+    "alpindale",
+)
+_COMMUNITY_BASES = (
+    ("llama-3.1", "Llama 3.1"),
+    ("llama-3.3", "Llama 3.3"),
+    ("mistral-nemo", "Nemo"),
+    ("qwen-2.5", "Qwen2.5"),
+    ("qwen3", "Qwen3"),
+    ("gemma-3", "Gemma 3"),
+    ("mistral-small", "Mistral Small"),
+    ("phi-4", "Phi 4"),
+)
 _COMMUNITY_SIZES = (3, 7, 8, 12, 14, 22, 24, 27, 32, 70, 72)
-_COMMUNITY_STYLES = (("instruct", "Instruct"), ("chat", "Chat"), ("roleplay", "Roleplay"),
-                     ("coder", "Coder"), ("reasoner", "Reasoner"), ("storyteller", "Storyteller"),
-                     ("uncensored", "Uncensored"), ("math", "Math"))
-_COMMUNITY_CAPACITY = (len(_COMMUNITY_AUTHORS) * len(_COMMUNITY_BASES) * len(_COMMUNITY_SIZES)
-                       * len(_COMMUNITY_STYLES))
+_COMMUNITY_STYLES = (
+    ("instruct", "Instruct"),
+    ("chat", "Chat"),
+    ("roleplay", "Roleplay"),
+    ("coder", "Coder"),
+    ("reasoner", "Reasoner"),
+    ("storyteller", "Storyteller"),
+    ("uncensored", "Uncensored"),
+    ("math", "Math"),
+)
+_COMMUNITY_CAPACITY = (
+    len(_COMMUNITY_AUTHORS) * len(_COMMUNITY_BASES) * len(_COMMUNITY_SIZES) * len(_COMMUNITY_STYLES)
+)
 _SEED = 20250417
 _EPOCH_START = int(datetime(2023, 1, 15, tzinfo=UTC).timestamp())
 _EPOCH_END = int(datetime(2026, 6, 30, tzinfo=UTC).timestamp())
@@ -264,11 +421,17 @@ def scripted_model(model_id: str) -> dict:
     """A catalog record for a scripted model that the catalog lacks, priced like a cheap model."""
     free = model_id.endswith(":free")
     slug = model_id.split("/", 1)[-1].removesuffix(":free")
-    return _model({
-        "id": model_id, "name": slug.replace("-", " ").title() + (" (free)" if free else ""),
-        "context": 131072, "prompt": 0 if free else 0.1, "completion": 0 if free else 0.4,
-        "flags": "t", "created": _EPOCH_END,
-    })
+    return _model(
+        {
+            "id": model_id,
+            "name": slug.replace("-", " ").title() + (" (free)" if free else ""),
+            "context": 131072,
+            "prompt": 0 if free else 0.1,
+            "completion": 0 if free else 0.4,
+            "flags": "t",
+            "created": _EPOCH_END,
+        }
+    )
 
 
 def per_token(usd_per_million: float) -> str:
@@ -285,13 +448,27 @@ def _timestamp(day: str, key: str) -> int:
 
 def _known_row(entry: tuple[str, str, int, float, float, str, str]) -> dict:
     model_id, name, context, prompt, completion, flags, day = entry
-    return {"id": model_id, "name": name, "context": context, "prompt": prompt, "completion": completion,
-            "flags": flags, "created": _timestamp(day, model_id)}
+    return {
+        "id": model_id,
+        "name": name,
+        "context": context,
+        "prompt": prompt,
+        "completion": completion,
+        "flags": flags,
+        "created": _timestamp(day, model_id),
+    }
 
 
 def _free_row(row: dict) -> dict:
-    return {**row, "id": row["id"] + ":free", "name": row["name"] + " (free)", "prompt": 0, "completion": 0,
-            "flags": row["flags"].replace("f", ""), "canonical": row["id"]}
+    return {
+        **row,
+        "id": row["id"] + ":free",
+        "name": row["name"] + " (free)",
+        "prompt": 0,
+        "completion": 0,
+        "flags": row["flags"].replace("f", ""),
+        "canonical": row["id"],
+    }
 
 
 def _community_rows(count: int) -> list[dict]:
@@ -307,13 +484,17 @@ def _community_rows(count: int) -> list[dict]:
             continue
         seen.add(model_id)
         prompt = round(10 ** rng.uniform(-1.7, 0.3), 3)
-        rows.append({
-            "id": model_id, "name": f"{base_name} {size}B {style_name}", "context": rng.choice(
-                (4096, 8192, 16384, 32768, 65536, 131072)),
-            "prompt": prompt, "completion": round(prompt * rng.choice((1, 1.5, 2, 3, 4)), 3),
-            "flags": "o" + ("v" if rng.random() < 0.15 else "") + ("t" if rng.random() < 0.4 else ""),
-            "created": rng.randint(_EPOCH_START, _EPOCH_END),
-        })
+        rows.append(
+            {
+                "id": model_id,
+                "name": f"{base_name} {size}B {style_name}",
+                "context": rng.choice((4096, 8192, 16384, 32768, 65536, 131072)),
+                "prompt": prompt,
+                "completion": round(prompt * rng.choice((1, 1.5, 2, 3, 4)), 3),
+                "flags": "o" + ("v" if rng.random() < 0.15 else "") + ("t" if rng.random() < 0.4 else ""),
+                "created": rng.randint(_EPOCH_START, _EPOCH_END),
+            }
+        )
     return rows
 
 
@@ -392,5 +573,7 @@ def _description(row: dict, author: str) -> str:
     released = datetime.fromtimestamp(row["created"], UTC)
     features = [text for flag, text in (("t", "tool calling"), ("v", "image input")) if flag in flags]
     sentence = f" It supports {' and '.join(features)}." if features else ""
-    return (f"{row['name']} is {article} {phrase} model from {_ORGS.get(author, author)}, released in "
-            f"{released:%B %Y}, with a {row['context']:,}-token context window.{sentence}")
+    return (
+        f"{row['name']} is {article} {phrase} model from {_ORGS.get(author, author)}, released in "
+        f"{released:%B %Y}, with a {row['context']:,}-token context window.{sentence}"
+    )

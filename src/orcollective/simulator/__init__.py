@@ -20,10 +20,10 @@ from types import TracebackType
 import uvicorn
 from starlette.types import Scope
 
-from orcollective.simulator_app import build_app
-from orcollective.simulator_catalog import build_catalog
-from orcollective.simulator_scripts import FAULTS, ScriptedModel, default_scripts
-from orcollective.simulator_state import RecordedRequest, SimState
+from .app import build_app
+from .catalog import build_catalog
+from .scripts import FAULTS, ScriptedModel, default_scripts
+from .state import RecordedRequest, SimState
 
 __all__ = ["FAULTS", "RecordedRequest", "ScriptedModel", "Simulator", "build_catalog", "default_scripts"]
 
@@ -41,9 +41,17 @@ class Simulator:
     call ``start()`` and ``stop()``.
     """
 
-    def __init__(self, scripts: Iterable[ScriptedModel] = (), *, api_key: str = "sk-or-v1-simulator-key",
-                 catalog_size: int = 320, credits: float = 25.0, host: str = "127.0.0.1", port: int = 0,
-                 generation_delay_s: float = 0.3) -> None:
+    def __init__(
+        self,
+        scripts: Iterable[ScriptedModel] = (),
+        *,
+        api_key: str = "sk-or-v1-simulator-key",
+        catalog_size: int = 320,
+        credits: float = 25.0,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        generation_delay_s: float = 0.3,
+    ) -> None:
         self.api_key = api_key
         self.credits = credits
         self.host = host
@@ -67,14 +75,24 @@ class Simulator:
         sock.bind((self.host, self.port))
         port = sock.getsockname()[1]
         self._state.stopping.clear()
-        app = build_app(self._state, api_key=self.api_key, credits=self.credits,
-                        drop_connection=self._drop_connection)
-        config = uvicorn.Config(app, log_level="warning", log_config=None, access_log=False, lifespan="off",
-                                loop="asyncio", http="h11", ws="none",
-                                timeout_graceful_shutdown=_GRACEFUL_SHUTDOWN_S)
+        app = build_app(
+            self._state, api_key=self.api_key, credits=self.credits, drop_connection=self._drop_connection
+        )
+        config = uvicorn.Config(
+            app,
+            log_level="warning",
+            log_config=None,
+            access_log=False,
+            lifespan="off",
+            loop="asyncio",
+            http="h11",
+            ws="none",
+            timeout_graceful_shutdown=_GRACEFUL_SHUTDOWN_S,
+        )
         server = uvicorn.Server(config)
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
-                                  name=f"orcollective-simulator-{port}", daemon=True)
+        thread = threading.Thread(
+            target=server.run, kwargs={"sockets": [sock]}, name=f"orcollective-simulator-{port}", daemon=True
+        )
         self._server, self._thread = server, thread
         thread.start()
         deadline = time.monotonic() + _START_TIMEOUT_S
@@ -99,8 +117,9 @@ class Simulator:
     def __enter__(self) -> Simulator:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
     def script(self, model: ScriptedModel) -> None:

@@ -6,27 +6,36 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from orcollective.simulator_wire import error_body, last_user_text
+from .wire import error_body, last_user_text
 
 # Faults answered with an HTTP error status before any token; these trigger ``models[]`` fallback.
-HTTP_FAULTS = frozenset({"400", "401", "402", "403", "404", "408", "429", "429-no-retry-after", "500", "502",
-                         "503"})
+HTTP_FAULTS = frozenset(
+    {"400", "401", "402", "403", "404", "408", "429", "429-no-retry-after", "500", "502", "503"}
+)
 FAULTS = HTTP_FAULTS | {"garbage", "error-200", "choice-error", "empty", "midstream-error", "cut", "slow"}
 SLOW_S = 120.0
 USAGE_VARIANTS = ("documented", "observed")
 
-GARBAGE_HTML = (b"<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1>"
-                b"</center><hr><center>cloudflare</center></body></html>")
+GARBAGE_HTML = (
+    b"<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1>"
+    b"</center><hr><center>cloudflare</center></body></html>"
+)
 GARBAGE_EVENT = b'data: {"id":"gen-broken","choices":[{"delta":{"content":"Hel\n\n'
 # The error carried inside a 200: mid-stream chunks and failed choices.
-STREAM_ERROR = {"code": 502, "message": "Provider returned error",
-                "metadata": {"error_type": "provider_unavailable"}}
+STREAM_ERROR = {
+    "code": 502,
+    "message": "Provider returned error",
+    "metadata": {"error_type": "provider_unavailable"},
+}
 
 # Upstream providers' own error bodies, passed on as ``metadata.raw`` strings.
-_UPSTREAM_5XX = ('{"error":{"message":"upstream connect error or disconnect/reset before headers",'
-                 '"type":"server_error"}}')
-_UPSTREAM_400 = ('{"error":{"message":"Invalid request: unsupported parameter combination",'
-                 '"type":"invalid_request_error"}}')
+_UPSTREAM_5XX = (
+    '{"error":{"message":"upstream connect error or disconnect/reset before headers","type":"server_error"}}'
+)
+_UPSTREAM_400 = (
+    '{"error":{"message":"Invalid request: unsupported parameter combination",'
+    '"type":"invalid_request_error"}}'
+)
 
 
 @dataclass
@@ -93,17 +102,26 @@ def default_scripts() -> list[ScriptedModel]:
     ]
 
 
-def fault_reply(fault: str, model_id: str, provider: str, body: dict,
-                retry_after_s: float) -> tuple[int, dict, dict[str, str]]:
+def fault_reply(
+    fault: str, model_id: str, provider: str, body: dict, retry_after_s: float
+) -> tuple[int, dict, dict[str, str]]:
     """Status, JSON body and headers of an HTTP-error fault (one of ``HTTP_FAULTS``)."""
     if fault == "429":
         return _platform_rate_limit(retry_after_s)
     upstream = {"provider_name": provider, "is_byok": False}
     replies: dict[str, tuple[int, dict]] = {
-        "429-no-retry-after": (429, error_body(429, "Provider returned error", {
-            "raw": f"{model_id} is temporarily rate-limited upstream. Please retry shortly, or add your own "
-                   "key to accumulate your rate limits: https://openrouter.ai/settings/integrations",
-            **upstream})),
+        "429-no-retry-after": (
+            429,
+            error_body(
+                429,
+                "Provider returned error",
+                {
+                    "raw": f"{model_id} is temporarily rate-limited upstream. Please retry shortly, or add your own "
+                    "key to accumulate your rate limits: https://openrouter.ai/settings/integrations",
+                    **upstream,
+                },
+            ),
+        ),
         "500": (500, error_body(500, "Internal Server Error", user_id=False)),
         "502": (502, error_body(502, "Provider returned error", {"raw": _UPSTREAM_5XX, **upstream})),
         "503": (503, error_body(503, "Service temporarily unavailable")),
@@ -111,10 +129,20 @@ def fault_reply(fault: str, model_id: str, provider: str, body: dict,
         "400": (400, error_body(400, "Provider returned error", {"raw": _UPSTREAM_400, **upstream})),
         "401": (401, error_body(401, "User not found.", user_id=False)),
         "402": (402, error_body(402, _credits_message(body))),
-        "403": (403, error_body(403, f'{model_id} requires moderation on {provider}. Your input was flagged '
-                                     'for "violence". No credits were charged.', {
-            "reasons": ["violence"], "flagged_input": flagged_input(last_user_text(body)),
-            "provider_name": provider, "model_slug": model_id})),
+        "403": (
+            403,
+            error_body(
+                403,
+                f"{model_id} requires moderation on {provider}. Your input was flagged "
+                'for "violence". No credits were charged.',
+                {
+                    "reasons": ["violence"],
+                    "flagged_input": flagged_input(last_user_text(body)),
+                    "provider_name": provider,
+                    "model_slug": model_id,
+                },
+            ),
+        ),
         "404": (404, error_body(404, f"No endpoints found for {model_id}.")),
     }
     status, payload = replies[fault]
@@ -123,8 +151,9 @@ def fault_reply(fault: str, model_id: str, provider: str, body: dict,
 
 def error_200(provider: str) -> dict:
     """The body of an HTTP 200 that carries a top-level ``error`` and no ``choices``."""
-    return error_body(502, "Provider returned error", {"raw": _UPSTREAM_5XX, "provider_name": provider,
-                                                        "is_byok": False})
+    return error_body(
+        502, "Provider returned error", {"raw": _UPSTREAM_5XX, "provider_name": provider, "is_byok": False}
+    )
 
 
 def flagged_input(text: str) -> str:
@@ -135,13 +164,16 @@ def flagged_input(text: str) -> str:
 def _platform_rate_limit(retry_after_s: float) -> tuple[int, dict, dict[str, str]]:
     reset_ms = str(int((time.time() + retry_after_s) * 1000))
     limits = {"X-RateLimit-Limit": "20", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset_ms}
-    payload = error_body(429, "Rate limit exceeded: free-models-per-min. ",
-                         {"headers": limits, "provider_name": None})
+    payload = error_body(
+        429, "Rate limit exceeded: free-models-per-min. ", {"headers": limits, "provider_name": None}
+    )
     return 429, payload, {"Retry-After": f"{retry_after_s:g}", **limits}
 
 
 def _credits_message(body: dict) -> str:
     requested = body.get("max_tokens") or body.get("max_completion_tokens") or 16384
-    return (f"This request requires more credits, or fewer max_tokens. You requested up to {requested} "
-            f"tokens, but can only afford {max(1, int(requested) // 2)}. To increase, visit "
-            "https://openrouter.ai/settings/credits and upgrade to a paid account")
+    return (
+        f"This request requires more credits, or fewer max_tokens. You requested up to {requested} "
+        f"tokens, but can only afford {max(1, int(requested) // 2)}. To increase, visit "
+        "https://openrouter.ai/settings/credits and upgrade to a paid account"
+    )

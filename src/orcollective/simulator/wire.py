@@ -20,13 +20,37 @@ USER_ID = "user_2simulator0000000000000000"
 
 # Serving providers: first-party APIs, else a host chosen by a stable hash of the model id.
 _FIRST_PARTY = {
-    "openai": "OpenAI", "anthropic": "Anthropic", "google": "Google AI Studio", "mistralai": "Mistral",
-    "x-ai": "xAI", "cohere": "Cohere", "amazon": "Amazon Bedrock", "deepseek": "DeepSeek",
-    "perplexity": "Perplexity", "ai21": "AI21", "inflection": "Inflection", "moonshotai": "Moonshot AI",
-    "z-ai": "Z.AI", "minimax": "Minimax", "inception": "Inception", "sim": "Simulator",
+    "openai": "OpenAI",
+    "anthropic": "Anthropic",
+    "google": "Google AI Studio",
+    "mistralai": "Mistral",
+    "x-ai": "xAI",
+    "cohere": "Cohere",
+    "amazon": "Amazon Bedrock",
+    "deepseek": "DeepSeek",
+    "perplexity": "Perplexity",
+    "ai21": "AI21",
+    "inflection": "Inflection",
+    "moonshotai": "Moonshot AI",
+    "z-ai": "Z.AI",
+    "minimax": "Minimax",
+    "inception": "Inception",
+    "sim": "Simulator",
 }
-_HOSTS = ("DeepInfra", "Together", "Fireworks", "Groq", "Novita", "Nebius AI Studio", "Parasail",
-          "SambaNova", "Cerebras", "Hyperbolic", "Lambda", "NextBit")
+_HOSTS = (
+    "DeepInfra",
+    "Together",
+    "Fireworks",
+    "Groq",
+    "Novita",
+    "Nebius AI Studio",
+    "Parasail",
+    "SambaNova",
+    "Cerebras",
+    "Hyperbolic",
+    "Lambda",
+    "NextBit",
+)
 _FREE_HOSTS = ("Chutes", "Venice", "Targon", "OpenInference")
 _NATIVE_FINISH = {
     "anthropic": {"stop": "end_turn", "length": "max_tokens"},
@@ -70,8 +94,9 @@ def content_text(content: Any) -> str:
     if isinstance(content, str):
         return content
     if isinstance(content, list):
-        return "\n".join(part.get("text", "") for part in content
-                         if isinstance(part, dict) and part.get("type") == "text")
+        return "\n".join(
+            part.get("text", "") for part in content if isinstance(part, dict) and part.get("type") == "text"
+        )
     return ""
 
 
@@ -85,8 +110,11 @@ def last_user_text(body: dict) -> str:
 
 def prompt_tokens(body: dict) -> int:
     """Estimated prompt tokens over every message's text (at least one)."""
-    texts = [content_text(message.get("content")) for message in body.get("messages") or []
-             if isinstance(message, dict)]
+    texts = [
+        content_text(message.get("content"))
+        for message in body.get("messages") or []
+        if isinstance(message, dict)
+    ]
     if isinstance(body.get("prompt"), str):
         texts.append(body["prompt"])
     return max(1, estimate_tokens("".join(texts)))
@@ -94,9 +122,13 @@ def prompt_tokens(body: dict) -> int:
 
 def image_count(body: dict) -> int:
     """How many image parts the request's messages carry."""
-    return sum(1 for message in body.get("messages") or [] if isinstance(message, dict)
-               for part in (message.get("content") if isinstance(message.get("content"), list) else [])
-               if isinstance(part, dict) and part.get("type") == "image_url")
+    return sum(
+        1
+        for message in body.get("messages") or []
+        if isinstance(message, dict)
+        for part in (message.get("content") if isinstance(message.get("content"), list) else [])
+        if isinstance(part, dict) and part.get("type") == "image_url"
+    )
 
 
 def pieces(text: str) -> list[str]:
@@ -114,8 +146,12 @@ def usage(prompt: int, completion: int, pricing: dict[str, str]) -> dict:
         "total_tokens": prompt + completion,
         "cost": float(prompt_cost + completion_cost),
         "is_byok": False,
-        "prompt_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0, "audio_tokens": 0,
-                                  "video_tokens": 0},
+        "prompt_tokens_details": {
+            "cached_tokens": 0,
+            "cache_write_tokens": 0,
+            "audio_tokens": 0,
+            "video_tokens": 0,
+        },
         "cost_details": {
             "upstream_inference_cost": float(prompt_cost + completion_cost),
             "upstream_inference_prompt_cost": float(prompt_cost),
@@ -160,22 +196,39 @@ def completion(answer: Answer, choice_error: dict | None = None) -> dict:
     if choice_error:
         choice["error"] = choice_error
     return {
-        "id": answer.id, "object": "chat.completion", "created": answer.created, "model": answer.model,
-        "provider": answer.provider, "system_fingerprint": answer.system_fingerprint,
-        "choices": [choice], "usage": answer.usage,
+        "id": answer.id,
+        "object": "chat.completion",
+        "created": answer.created,
+        "model": answer.model,
+        "provider": answer.provider,
+        "system_fingerprint": answer.system_fingerprint,
+        "choices": [choice],
+        "usage": answer.usage,
     }
 
 
 def chunk(answer: Answer, choices: list[dict], **extra: Any) -> dict:
     """A ``chat.completion.chunk`` with the answer's id, model and provider, as on every chunk."""
-    return {"id": answer.id, "provider": answer.provider, "model": answer.model,
-            "object": "chat.completion.chunk", "created": answer.created, "choices": choices, **extra}
+    return {
+        "id": answer.id,
+        "provider": answer.provider,
+        "model": answer.model,
+        "object": "chat.completion.chunk",
+        "created": answer.created,
+        "choices": choices,
+        **extra,
+    }
 
 
 def delta_choice(content: str, finish_reason: str | None = None, native: str | None = None) -> dict:
     """One streamed choice carrying a content delta (and the finish reason on the last one)."""
-    return {"index": 0, "delta": {"role": "assistant", "content": content}, "finish_reason": finish_reason,
-            "native_finish_reason": native, "logprobs": None}
+    return {
+        "index": 0,
+        "delta": {"role": "assistant", "content": content},
+        "finish_reason": finish_reason,
+        "native_finish_reason": native,
+        "logprobs": None,
+    }
 
 
 def usage_chunk(answer: Answer, variant: str) -> dict:
@@ -186,8 +239,19 @@ def usage_chunk(answer: Answer, variant: str) -> dict:
 
 def error_chunk(answer: Answer, error: dict) -> dict:
     """The documented mid-stream error: a top-level ``error`` and ``finish_reason: "error"``."""
-    return chunk(answer, [{"index": 0, "delta": {"content": ""}, "finish_reason": "error",
-                           "native_finish_reason": "error", "logprobs": None}], error=error)
+    return chunk(
+        answer,
+        [
+            {
+                "index": 0,
+                "delta": {"content": ""},
+                "finish_reason": "error",
+                "native_finish_reason": "error",
+                "logprobs": None,
+            }
+        ],
+        error=error,
+    )
 
 
 def sse(payload: dict) -> bytes:
@@ -208,31 +272,56 @@ def error_body(code: int, message: str, metadata: dict | None = None, *, user_id
     return {"error": error, "user_id": USER_ID} if user_id else {"error": error}
 
 
-def generation(answer: Answer, body: dict, headers: dict[str, str], *, latency_s: float,
-               streamed: bool) -> dict:
+def generation(
+    answer: Answer, body: dict, headers: dict[str, str], *, latency_s: float, streamed: bool
+) -> dict:
     """The ``GET /generation`` stats record for a finished answer (times in milliseconds)."""
     cost = answer.usage["cost"]
     return {
-        "id": answer.id, "upstream_id": "chatcmpl-" + secrets.token_hex(12),
+        "id": answer.id,
+        "upstream_id": "chatcmpl-" + secrets.token_hex(12),
         "request_id": f"req-{answer.created}-" + "".join(secrets.choice(_ALNUM) for _ in range(20)),
         "created_at": datetime.fromtimestamp(answer.created, UTC).isoformat(),
-        "model": answer.model, "provider_name": answer.provider,
-        "total_cost": cost, "usage": cost, "upstream_inference_cost": None, "cache_discount": None,
+        "model": answer.model,
+        "provider_name": answer.provider,
+        "total_cost": cost,
+        "usage": cost,
+        "upstream_inference_cost": None,
+        "cache_discount": None,
         "is_byok": False,
         "tokens_prompt": answer.usage["prompt_tokens"],
         "tokens_completion": answer.usage["completion_tokens"],
         "native_tokens_prompt": answer.usage["prompt_tokens"],
         "native_tokens_completion": answer.usage["completion_tokens"],
-        "native_tokens_reasoning": 0, "native_tokens_cached": 0, "native_tokens_completion_images": 0,
-        "latency": round(latency_s * 1000), "generation_time": round(latency_s * 1000),
+        "native_tokens_reasoning": 0,
+        "native_tokens_cached": 0,
+        "native_tokens_completion_images": 0,
+        "latency": round(latency_s * 1000),
+        "generation_time": round(latency_s * 1000),
         "moderation_latency": None,
-        "finish_reason": answer.finish_reason, "native_finish_reason": answer.native_finish_reason,
-        "streamed": streamed, "cancelled": False, "api_type": "completions", "app_id": None,
-        "origin": "", "http_referer": headers.get("http-referer"), "user_agent": headers.get("user-agent"),
-        "external_user": body.get("user"), "num_media_prompt": image_count(body), "num_media_completion": 0,
-        "num_input_audio_prompt": 0, "num_search_results": 0, "num_fetches": 0, "web_search_engine": None,
-        "router": None, "preset_id": None, "session_id": body.get("session_id"), "service_tier": None,
-        "data_region": "global", "provider_responses": None, "response_cache_source_id": None,
+        "finish_reason": answer.finish_reason,
+        "native_finish_reason": answer.native_finish_reason,
+        "streamed": streamed,
+        "cancelled": False,
+        "api_type": "completions",
+        "app_id": None,
+        "origin": "",
+        "http_referer": headers.get("http-referer"),
+        "user_agent": headers.get("user-agent"),
+        "external_user": body.get("user"),
+        "num_media_prompt": image_count(body),
+        "num_media_completion": 0,
+        "num_input_audio_prompt": 0,
+        "num_search_results": 0,
+        "num_fetches": 0,
+        "web_search_engine": None,
+        "router": None,
+        "preset_id": None,
+        "session_id": body.get("session_id"),
+        "service_tier": None,
+        "data_region": "global",
+        "provider_responses": None,
+        "response_cache_source_id": None,
         "workspace_id": None,
     }
 
@@ -242,21 +331,44 @@ def endpoints(model: dict) -> dict:
     provider = provider_for(model["id"])
     seed = zlib.crc32(model["id"].encode())
     p50 = 0.2 + seed % 60 / 100
-    return {"data": {
-        "id": model["id"], "name": model["name"], "created": model["created"],
-        "description": model["description"], "architecture": model["architecture"],
-        "endpoints": [{
-            "name": f"{provider} | {model['id']}", "model_id": model["id"], "model_name": model["name"],
-            "provider_name": provider, "tag": provider.lower().replace(" ", "-"),
-            "context_length": model["context_length"],
-            "max_completion_tokens": model["top_provider"]["max_completion_tokens"],
-            "max_prompt_tokens": None, "quantization": "fp8" if model["hugging_face_id"] else None,
-            "status": 0, "pricing": model["pricing"],
-            "supported_parameters": model["supported_parameters"], "supports_implicit_caching": False,
-            "uptime_last_5m": 100, "uptime_last_30m": 99.5 + seed % 5 / 10, "uptime_last_1d": 99.1,
-            "latency_last_30m": {"p50": round(p50, 2), "p75": round(p50 * 1.4, 2),
-                                 "p90": round(p50 * 2, 2), "p99": round(p50 * 3.5, 2)},
-            "throughput_last_30m": {"p50": 20 + seed % 120, "p75": 15 + seed % 90, "p90": 10 + seed % 60,
-                                    "p99": 5 + seed % 30},
-        }],
-    }}
+    return {
+        "data": {
+            "id": model["id"],
+            "name": model["name"],
+            "created": model["created"],
+            "description": model["description"],
+            "architecture": model["architecture"],
+            "endpoints": [
+                {
+                    "name": f"{provider} | {model['id']}",
+                    "model_id": model["id"],
+                    "model_name": model["name"],
+                    "provider_name": provider,
+                    "tag": provider.lower().replace(" ", "-"),
+                    "context_length": model["context_length"],
+                    "max_completion_tokens": model["top_provider"]["max_completion_tokens"],
+                    "max_prompt_tokens": None,
+                    "quantization": "fp8" if model["hugging_face_id"] else None,
+                    "status": 0,
+                    "pricing": model["pricing"],
+                    "supported_parameters": model["supported_parameters"],
+                    "supports_implicit_caching": False,
+                    "uptime_last_5m": 100,
+                    "uptime_last_30m": 99.5 + seed % 5 / 10,
+                    "uptime_last_1d": 99.1,
+                    "latency_last_30m": {
+                        "p50": round(p50, 2),
+                        "p75": round(p50 * 1.4, 2),
+                        "p90": round(p50 * 2, 2),
+                        "p99": round(p50 * 3.5, 2),
+                    },
+                    "throughput_last_30m": {
+                        "p50": 20 + seed % 120,
+                        "p75": 15 + seed % 90,
+                        "p90": 10 + seed % 60,
+                        "p99": 5 + seed % 30,
+                    },
+                }
+            ],
+        }
+    }

@@ -14,8 +14,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from orcollective.simulator_catalog import scripted_model
-from orcollective.simulator_scripts import ScriptedModel
+from .catalog import scripted_model
+from .scripts import ScriptedModel
 
 
 @dataclass(frozen=True)
@@ -72,8 +72,13 @@ class SimState:
         slug, free = key.removesuffix(":free"), key.endswith(":free")
         with self._lock:
             return self._catalog.get(key) or next(
-                (model for model in self._catalog.values()
-                 if model["canonical_slug"] == slug and model["id"].endswith(":free") == free), None)
+                (
+                    model
+                    for model in self._catalog.values()
+                    if model["canonical_slug"] == slug and model["id"].endswith(":free") == free
+                ),
+                None,
+            )
 
     def begin_call(self, model_id: str) -> tuple[ScriptedModel, str | None]:
         """Count a chat attempt on ``model_id``; return its script (a plain one if it has none) and the

@@ -17,13 +17,36 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
 from starlette.types import Receive, Scope, Send
 
-from orcollective.simulator_scripts import (
-    GARBAGE_EVENT, GARBAGE_HTML, HTTP_FAULTS, SLOW_S, STREAM_ERROR, ScriptedModel, error_200, fault_reply,
+from .scripts import (
+    GARBAGE_EVENT,
+    GARBAGE_HTML,
+    HTTP_FAULTS,
+    SLOW_S,
+    STREAM_ERROR,
+    ScriptedModel,
+    error_200,
+    fault_reply,
 )
-from orcollective.simulator_state import RecordedRequest, SimState
-from orcollective.simulator_wire import (
-    DONE, PROCESSING, USER_ID, Answer, chunk, completion, delta_choice, endpoints, error_body, error_chunk,
-    estimate_tokens, generation, new_generation_id, pieces, prompt_tokens, provider_for, sse, usage,
+from .state import RecordedRequest, SimState
+from .wire import (
+    DONE,
+    PROCESSING,
+    USER_ID,
+    Answer,
+    chunk,
+    completion,
+    delta_choice,
+    endpoints,
+    error_body,
+    error_chunk,
+    estimate_tokens,
+    generation,
+    new_generation_id,
+    pieces,
+    prompt_tokens,
+    provider_for,
+    sse,
+    usage,
     usage_chunk,
 )
 
@@ -46,8 +69,9 @@ class _Outcome:
     stream_finished: bool = False
 
 
-def build_app(state: SimState, *, api_key: str, credits: float,
-              drop_connection: Callable[[Scope], None]) -> Starlette:
+def build_app(
+    state: SimState, *, api_key: str, credits: float, drop_connection: Callable[[Scope], None]
+) -> Starlette:
     """The Starlette app serving ``/api/v1``; ``drop_connection`` closes a request's TCP connection."""
     api = _Api(state, api_key, credits, drop_connection)
     routes = [
@@ -60,8 +84,9 @@ def build_app(state: SimState, *, api_key: str, credits: float,
         Route("/credits", api.credits),
         Route("/generation", api.generation),
     ]
-    return Starlette(routes=[Mount("/api/v1", routes=routes)],
-                     exception_handlers={HTTPException: _http_error})
+    return Starlette(
+        routes=[Mount("/api/v1", routes=routes)], exception_handlers={HTTPException: _http_error}
+    )
 
 
 class _ChatEndpoint:
@@ -83,8 +108,9 @@ class _ChatEndpoint:
 class _Api:
     """Route handlers; each records its request, checks auth where OpenRouter does, and answers."""
 
-    def __init__(self, state: SimState, api_key: str, credits: float,
-                 drop_connection: Callable[[Scope], None]) -> None:
+    def __init__(
+        self, state: SimState, api_key: str, credits: float, drop_connection: Callable[[Scope], None]
+    ) -> None:
         self.state = state
         self._api_key = api_key
         self._credits = credits
@@ -95,16 +121,23 @@ class _Api:
         models = self.state.models()
         try:
             offset = int(request.query_params.get("offset", 0))
-            limit = int(request.query_params.get("limit", len(models) if "offset" not in request.query_params
-                                                 else 500))
+            limit = int(
+                request.query_params.get(
+                    "limit", len(models) if "offset" not in request.query_params else 500
+                )
+            )
         except ValueError:
             return _error(400, "limit and offset must be integers")
         if offset < 0 or not 0 < limit <= max(1000, len(models)):
             return _error(400, "limit must be between 1 and 1000 and offset at least 0")
         more = offset + limit < len(models)
-        return JSONResponse({"data": models[offset:offset + limit], "total_count": len(models),
-                             "links": {"next": f"/api/v1/models?offset={offset + limit}&limit={limit}"
-                                       if more else None}})
+        return JSONResponse(
+            {
+                "data": models[offset : offset + limit],
+                "total_count": len(models),
+                "links": {"next": f"/api/v1/models?offset={offset + limit}&limit={limit}" if more else None},
+            }
+        )
 
     async def model_endpoints(self, request: Request) -> Response:
         self._record(request)
@@ -121,16 +154,35 @@ class _Api:
         if denied := self._auth_error(request):
             return denied
         spent = self.state.spent_usd
-        return JSONResponse({"data": {
-            "label": f"{self._api_key[:11]}...{self._api_key[-3:]}", "limit": self._credits,
-            "limit_remaining": self._credits - spent, "limit_reset": None, "include_byok_in_limit": False,
-            "usage": spent, "usage_daily": spent, "usage_weekly": spent, "usage_monthly": spent,
-            "byok_usage": 0.0, "byok_usage_daily": 0.0, "byok_usage_weekly": 0.0, "byok_usage_monthly": 0.0,
-            "is_free_tier": False, "is_management_key": False, "is_provisioning_key": False,
-            "creator_user_id": USER_ID, "expires_at": None,
-            "rate_limit": {"requests": -1, "interval": "10s",
-                           "note": "This field is deprecated and safe to ignore."},
-        }})
+        return JSONResponse(
+            {
+                "data": {
+                    "label": f"{self._api_key[:11]}...{self._api_key[-3:]}",
+                    "limit": self._credits,
+                    "limit_remaining": self._credits - spent,
+                    "limit_reset": None,
+                    "include_byok_in_limit": False,
+                    "usage": spent,
+                    "usage_daily": spent,
+                    "usage_weekly": spent,
+                    "usage_monthly": spent,
+                    "byok_usage": 0.0,
+                    "byok_usage_daily": 0.0,
+                    "byok_usage_weekly": 0.0,
+                    "byok_usage_monthly": 0.0,
+                    "is_free_tier": False,
+                    "is_management_key": False,
+                    "is_provisioning_key": False,
+                    "creator_user_id": USER_ID,
+                    "expires_at": None,
+                    "rate_limit": {
+                        "requests": -1,
+                        "interval": "10s",
+                        "note": "This field is deprecated and safe to ignore.",
+                    },
+                }
+            }
+        )
 
     async def credits(self, request: Request) -> Response:
         self._record(request)
@@ -179,15 +231,18 @@ class _Api:
                 continue
             answer = self._answer(body, model_id, script, fault, provider)
             if body.get("stream"):
-                return StreamingResponse(self._events(request, body, answer, script, fault, started, outcome),
-                                         media_type="text/event-stream",
-                                         headers={"Cache-Control": "no-cache", "X-Generation-Id": answer.id})
+                return StreamingResponse(
+                    self._events(request, body, answer, script, fault, started, outcome),
+                    media_type="text/event-stream",
+                    headers={"Cache-Control": "no-cache", "X-Generation-Id": answer.id},
+                )
             return await self._complete(request, body, answer, fault, started)
         assert failure is not None  # every candidate failed, so the last failure is set
         return failure
 
-    def _answer(self, body: dict, model_id: str, script: ScriptedModel, fault: str | None,
-                provider: str) -> Answer:
+    def _answer(
+        self, body: dict, model_id: str, script: ScriptedModel, fault: str | None, provider: str
+    ) -> Answer:
         text = script.answer(body)
         if fault == "empty":
             text = ""
@@ -196,13 +251,21 @@ class _Api:
         finish = "stop"
         limit = body.get("max_completion_tokens") or body.get("max_tokens")
         if limit and estimate_tokens(text) > limit:
-            text, finish = text[:limit * 4], "length"
+            text, finish = text[: limit * 4], "length"
         pricing = self.state.model(model_id)["pricing"]
-        return Answer(new_generation_id(), int(time.time()), model_id, provider, text, finish,
-                      usage(prompt_tokens(body), estimate_tokens(text), pricing))
+        return Answer(
+            new_generation_id(),
+            int(time.time()),
+            model_id,
+            provider,
+            text,
+            finish,
+            usage(prompt_tokens(body), estimate_tokens(text), pricing),
+        )
 
-    async def _complete(self, request: Request, body: dict, answer: Answer, fault: str | None,
-                        started: float) -> Response:
+    async def _complete(
+        self, request: Request, body: dict, answer: Answer, fault: str | None, started: float
+    ) -> Response:
         """The non-streaming answer, or the non-streaming form of a 200-status fault."""
         if fault == "cut":
             await self._drop(request)
@@ -215,8 +278,16 @@ class _Api:
         choice_error = STREAM_ERROR if fault == "choice-error" else None
         return JSONResponse(completion(answer, choice_error), headers={"X-Generation-Id": answer.id})
 
-    async def _events(self, request: Request, body: dict, answer: Answer, script: ScriptedModel,
-                      fault: str | None, started: float, outcome: _Outcome) -> AsyncIterator[bytes]:
+    async def _events(
+        self,
+        request: Request,
+        body: dict,
+        answer: Answer,
+        script: ScriptedModel,
+        fault: str | None,
+        started: float,
+        outcome: _Outcome,
+    ) -> AsyncIterator[bytes]:
         """The SSE stream: processing comment, deltas, finish chunk, usage chunk, ``[DONE]``."""
         yield PROCESSING
         if fault == "garbage":
@@ -237,8 +308,13 @@ class _Api:
             yield sse(error_chunk(answer, STREAM_ERROR))
             yield DONE
             return
-        yield sse(chunk(answer, [delta_choice("", answer.finish_reason, answer.native_finish_reason)],
-                        system_fingerprint=answer.system_fingerprint))
+        yield sse(
+            chunk(
+                answer,
+                [delta_choice("", answer.finish_reason, answer.native_finish_reason)],
+                system_fingerprint=answer.system_fingerprint,
+            )
+        )
         yield sse(usage_chunk(answer, script.usage_variant))
         self._bill(request, body, answer, started, streamed=True)
         outcome.stream_finished = True
@@ -268,16 +344,27 @@ class _Api:
             await asyncio.sleep(0.005)
 
     def _bill(self, request: Request, body: dict, answer: Answer, started: float, *, streamed: bool) -> None:
-        stats = generation(answer, body, dict(request.headers), latency_s=time.monotonic() - started,
-                           streamed=streamed)
+        stats = generation(
+            answer, body, dict(request.headers), latency_s=time.monotonic() - started, streamed=streamed
+        )
         self.state.bill(answer.id, answer.usage["cost"], stats)
 
     def _record(self, request: Request, body: Any = None) -> None:
-        headers = {name: "REDACTED" if name == "authorization" else value
-                   for name, value in request.headers.items()}
+        headers = {
+            name: "REDACTED" if name == "authorization" else value for name, value in request.headers.items()
+        }
         model = body.get("model") if isinstance(body, dict) else None
-        self.state.record(RecordedRequest(request.method, request.url.path, dict(request.query_params), body,
-                                          headers, model, time.time()))
+        self.state.record(
+            RecordedRequest(
+                request.method,
+                request.url.path,
+                dict(request.query_params),
+                body,
+                headers,
+                model,
+                time.time(),
+            )
+        )
 
     def _auth_error(self, request: Request) -> Response | None:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
@@ -303,19 +390,20 @@ def _invalid(body: Any) -> str | None:
     if not isinstance(body, dict):
         return "Invalid JSON body"
     if not (isinstance(body.get("messages"), list) and body["messages"]) and not isinstance(
-            body.get("prompt"), str):
-        return "Input required: specify \"messages\" or \"prompt\""
+        body.get("prompt"), str
+    ):
+        return 'Input required: specify "messages" or "prompt"'
     if not body.get("model") and not body.get("models"):
-        return "No model specified: set \"model\" or \"models\""
+        return 'No model specified: set "model" or "models"'
     models = body.get("models")
     if models is not None and not (isinstance(models, list) and all(isinstance(m, str) for m in models)):
-        return "\"models\" must be an array of model IDs"
+        return '"models" must be an array of model IDs'
     if body.get("model") is not None and not isinstance(body["model"], str):
-        return "\"model\" must be a string"
+        return '"model" must be a string'
     for name in ("max_tokens", "max_completion_tokens"):
         value = body.get(name)
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-            return f"\"{name}\" must be a positive integer"
+            return f'"{name}" must be a positive integer'
     return None
 
 
