@@ -103,7 +103,7 @@ def _options(prompt: str) -> dict[str, str]:
         return options
     marks = list(_OPTION_INLINE.finditer(prompt))
     found = []
-    for mark, following in zip(marks, [*marks[1:], None], strict=True):
+    for mark, following in zip(marks, [*marks[1:], None], strict=False):
         end = following.start() if following else len(prompt)
         text = prompt[mark.end() : end].split("\n", 1)[0].rstrip(_JOINER_CHARS)
         for joiner in (" or", " and"):  # "(A) x, (B) y or (C) z"
@@ -212,7 +212,7 @@ def _candidates(text: str) -> list[tuple[bool, str]]:
     markers = list(_MARKER.finditer(text))
     # A payload ends where the next marker starts: that one supersedes it, and parsing stays linear.
     ends = [m.start() for m in markers[1:]] + [len(text)]
-    found += [(m.end(), False, _payload(text, m.end(), end)) for m, end in zip(markers, ends, strict=True)]
+    found += [(m.end(), False, _payload(text, m.end(), end)) for m, end in zip(markers, ends, strict=False)]
     offset, last = _lines(text)[-1]
     found.append((offset, True, last))
     found.sort(key=lambda c: c[0], reverse=True)  # stable: "\boxed" beats an "answer is" just before it
