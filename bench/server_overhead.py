@@ -46,7 +46,7 @@ def compact(value: object) -> str:
 # -- 1. spawn to tools/list ---------------------------------------------------------------------------
 
 
-async def spawn_to_tools_list(env: dict[str, str], n: int) -> dict:
+async def spawn_to_tools_list(env: dict[str, str], n: int, *, with_imports: bool = True) -> dict:
     connect, listed, total, tools_chars = [], [], [], None
     for _ in range(n):
         started = time.perf_counter()
@@ -60,7 +60,7 @@ async def spawn_to_tools_list(env: dict[str, str], n: int) -> dict:
         dumped = tools.model_dump(mode="json", by_alias=True, exclude_none=True)
         tools_chars = len(compact(dumped["tools"]))
     startup = [_time_process([sys.executable, "-c", "pass"]) for _ in range(n)]
-    imports = [_time_process([sys.executable, "-c", "import orcollective.server"]) for _ in range(n)]
+    imports = [_time_process([sys.executable, "-c", "import orcollective.server"]) for _ in range(n)] if with_imports else []
     return {
         "n": n,
         "median_s": round(median(total), 3),
@@ -68,9 +68,9 @@ async def spawn_to_tools_list(env: dict[str, str], n: int) -> dict:
         "spawn_and_initialize_median_s": round(median(connect), 3),
         "tools_list_request_median_s": round(median(listed), 4),
         "python_startup_median_s": round(median(startup), 3),
-        "import_orcollective_server_median_s": round(median(imports), 3),
+        "import_orcollective_server_median_s": round(median(imports), 3) if imports else None,
         "ratio_to_python_startup": ratio(median(total), median(startup)),
-        "ratio_to_import_only": ratio(median(total), median(imports)),
+        "ratio_to_import_only": ratio(median(total), median(imports)) if imports else None,
         "official_client_tools_chars": tools_chars,
     }
 
@@ -144,21 +144,20 @@ def tools_list_wire(env: dict[str, str]) -> dict:
 # -- 3. 20 concurrent chat calls in one stdio session -----------------------------------------------------
 
 
-async def concurrent_chat(env: dict[str, str], sim: SimProcess, repeats: int) -> dict:
+async def concurrent_chat(client: Client, sim: SimProcess, repeats: int) -> dict:
     args = {"model": SLOW_MODEL, "prompt": PROMPT}
     singles, batches, errors = [], [], 0
-    async with Client(server_params(env), read_timeout_seconds=60) as client:
-        await client.call_tool("chat", args)  # warm-up: catalog fetch, first store write
-        sim.reset()
-        for _ in range(repeats):
-            started = time.perf_counter()
-            result = await client.call_tool("chat", args)
-            singles.append(time.perf_counter() - started)
-            errors += result.is_error
-            started = time.perf_counter()
-            results = await asyncio.gather(*(client.call_tool("chat", args) for _ in range(CONCURRENT)))
-            batches.append(time.perf_counter() - started)
-            errors += sum(r.is_error for r in results)
+    await client.call_tool("chat", args)  # warm-up: catalog fetch, first store write
+    sim.reset()
+    for _ in range(repeats):
+        started = time.perf_counter()
+        result = await client.call_tool("chat", args)
+        singles.append(time.perf_counter() - started)
+        errors += result.is_error
+        started = time.perf_counter()
+        results = await asyncio.gather(*(client.call_tool("chat", args) for _ in range(CONCURRENT)))
+        batches.append(time.perf_counter() - started)
+        errors += sum(r.is_error for r in results)
     one, many = median(singles), median(batches)
     return {
         "model_latency_s": SLOW_LATENCY_S,
@@ -180,7 +179,9 @@ async def concurrent_chat(env: dict[str, str], sim: SimProcess, repeats: int) ->
 # -- 4. per-call overhead against a zero-latency model ---------------------------------------------------
 
 
-async def chat_overhead(sim: SimProcess, workdir: Path, calls: int, warmup: int, blocks: int) -> dict:
+async def chat_overhead(
+    stdio: Client, sim: SimProcess, workdir: Path, calls: int, warmup: int, blocks: int
+) -> dict:
     from orcollective import core
     from orcollective.runtime import open_runtime
     from orcollective.server import build_server
@@ -194,8 +195,6 @@ async def chat_overhead(sim: SimProcess, workdir: Path, calls: int, warmup: int,
         httpx.AsyncClient(base_url=sim.base_url, timeout=30) as http,
         open_runtime(settings_for(sim.base_url, sim.api_key, workdir / "core")) as rt,
         Client(build_server(settings_for(sim.base_url, sim.api_key, workdir / "memory"))) as memory,
-        Client(server_params(server_env(sim.base_url, sim.api_key, workdir / "stdio")),
-               read_timeout_seconds=60) as stdio,
     ):
         async def direct() -> str:
             parts = []
@@ -330,14 +329,15 @@ async def main() -> None:
     figures: dict = {"script": NAME, "quick": quick, "machine": machine()}
     with temp_dir(NAME) as workdir, SimProcess("_common:plain_scripts", specs) as sim:
         env = server_env(sim.base_url, sim.api_key, workdir / "spawn")
-        figures["spawn_to_tools_list"] = await spawn_to_tools_list(env, 1 if quick else 5)
+        figures["spawn_to_tools_list"] = await spawn_to_tools_list(env, 1 if quick else 5, with_imports=not quick)
         figures["tools_list_size"] = tools_list_wire(env)
-        figures["concurrent_chat"] = await concurrent_chat(
-            server_env(sim.base_url, sim.api_key, workdir / "concurrent"), sim, 1 if quick else 5
-        )
-        figures["chat_overhead"] = await chat_overhead(
-            sim, workdir, calls=20 if quick else 200, warmup=3 if quick else 10, blocks=1 if quick else 4
-        )
+        # One stdio session serves both the concurrency and the per-call figures.
+        stdio_env = server_env(sim.base_url, sim.api_key, workdir / "stdio")
+        async with Client(server_params(stdio_env), read_timeout_seconds=60) as stdio:
+            figures["concurrent_chat"] = await concurrent_chat(stdio, sim, 1 if quick else 5)
+            figures["chat_overhead"] = await chat_overhead(
+                stdio, sim, workdir, calls=20 if quick else 200, warmup=3 if quick else 10, blocks=1 if quick else 4
+            )
     figures["elapsed_s"] = round(time.perf_counter() - started, 1)
     print(f"orcollective {NAME}: {'quick smoke run' if quick else 'full run'}; simulator on {sim.base_url} "
           f"(own process); load average {figures['machine']['loadavg_1m']} on {figures['machine']['cpus']} CPUs")

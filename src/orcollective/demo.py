@@ -110,12 +110,13 @@ async def _demo(console: Console, workdir: Path) -> int:
             )
             await _step(console, client, "usage", {})
             await _step(console, client, "runs", {"limit": 5})
-    verdict = (
-        "[green]the panel chose Saturn (B) although two models said Jupiter[/]"
-        if correct
-        else "[red]unexpected[/]"
-    )
-    console.print(f"\nDemo finished: {verdict}.")
+    if correct:
+        console.print(
+            "\nDemo finished: the panel answered B) Saturn, while sim/cirrus and sim/ember, asked alone, "
+            "would have said Jupiter."
+        )
+    else:
+        console.print("\n[red]Demo finished, but the panel did not answer B) Saturn.[/]")
     return 0 if correct else 1
 
 

@@ -161,7 +161,7 @@ def register_core(server: MCPServer) -> None:
                 if account.limit_remaining_usd is not None
                 else "no limit"
             )
-            head = f"Account: {left}, ${account.usage_usd or 0:.4f} used."
+            head = f"Account: {left}, ${account.usage_usd or 0:.6f} used."
         else:
             head = f"Account: {result.account_error}"
         text = f"{head} This server spent ${result.ledger_total_usd:.6f} over {result.ledger_calls} calls."
