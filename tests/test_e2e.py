@@ -83,7 +83,9 @@ async def test_upstream_faults_over_stdio_are_one_line_errors(simulator, tmp_pat
         "sim/slow": "No answer",
     }
     with (tmp_path / "stderr.log").open("w") as errlog:
-        transport = stdio(simulator, tmp_path, errlog, ORCOLLECTIVE_REQUEST_TIMEOUT_S="1", ORCOLLECTIVE_MAX_ATTEMPTS="2")
+        transport = stdio(
+            simulator, tmp_path, errlog, ORCOLLECTIVE_REQUEST_TIMEOUT_S="1", ORCOLLECTIVE_MAX_ATTEMPTS="2"
+        )
         async with Client(transport, read_timeout_seconds=30) as client:
             results = {m: await client.call_tool("chat", {"model": m, "prompt": "hello"}) for m in expectations}
     for model, expected in expectations.items():

@@ -12,6 +12,16 @@ def price_text(prompt: float | None, completion: float | None) -> str:
     return f"${prompt:g} in / ${completion:g} out per 1M"
 
 
+def excerpt(text: str, head: int = 200, tail: int = 100) -> str:
+    """The start and the end of a long answer (the end is where the final answer line is)."""
+    text = text.strip()
+    return text if len(text) <= head + tail + 3 else f"{text[:head]} … {text[-tail:]}"
+
+
+def rounded(value: float | None, digits: int = 4) -> float | None:
+    return round(value, digits) if value is not None else None
+
+
 class TokenUsage(BaseModel):
     prompt_tokens: int
     completion_tokens: int

@@ -8,16 +8,17 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from ..core import build_messages, known_models, with_cost
-from ..errors import MISSING_KEY, ConfigError, InvalidArgument, StoreError, TooFewAnswers
+from ..errors import MISSING_KEY, ConfigError, InvalidArgument, TooFewAnswers
 from ..images import image_parts
 from ..registry import ModelInfo
-from ..results import ConsensusResult, Dissent, GroupRow, ModelResponse
+from ..results import ConsensusResult, Dissent, GroupRow, ModelResponse, excerpt, rounded
 from ..runtime import Runtime
-from . import aggregate
+from . import history
+from .aggregate import aggregate
 from .answers import Question, answer_instruction, display_answer, extract_answer, parse_question
 from .budget import MAX_COMPLETION, estimate_tokens, fit_budget
 from .fanout import FanOut, Outcome
-from .vote import Ballot, Group, Tally, decided, log_odds_weight, tally
+from .vote import Ballot, Group, Tally, decided, tally
 
 log = logging.getLogger("orcollective.consensus")
 
@@ -25,7 +26,6 @@ STRATEGIES = ("auto", "vote", "weighted", "synthesize", "judge")
 ANSWER_TYPES = ("auto", "choice", "number", "boolean", "text", "long_text")
 MAX_PANEL = 16
 FIRST_WAVE = 3
-RELIABILITY_PRIOR = (2.0, 1.0)  # a new model is assumed to agree with the consensus two times in three
 AGGREGATOR_SHARE = 0.4  # of timeout_s kept for the aggregator when one is needed
 
 OnProgress = Callable[[int, int, str], Awaitable[None]]
@@ -70,21 +70,21 @@ async def consensus(
         "answer_type": plan.question.answer_type, "early_stop": early_stop, "adaptive": adaptive,
         "max_cost_usd": max_cost_usd, "timeout_s": plan.timeout_s,
     }  # fmt: skip
-    run_id = _store(rt, lambda s: s.start_run("consensus", arguments))
+    run_id = history.guarded(rt.store, lambda s: s.start_run("consensus", arguments))
     loop = asyncio.get_running_loop()
     started = loop.time()
     try:
         result = await _run(rt, plan, early_stop, adaptive, on_progress, started)
     except asyncio.CancelledError:
-        _store(rt, lambda s: s.finish_run(run_id, status="cancelled", error="cancelled by the client"))
+        history.guarded(rt.store, lambda s: s.finish_run(run_id, status="cancelled", error="cancelled by the client"))
         raise
     except TooFewAnswers as exc:
         message = str(exc)
-        _store(rt, lambda s: s.finish_run(run_id, status="error", error=message))
+        history.guarded(rt.store, lambda s: s.finish_run(run_id, status="error", error=message))
         raise
     result.run_id = run_id
     result.latency_s = round(loop.time() - started, 3)
-    _record(rt, run_id, plan, result)
+    history.record(rt.store, run_id, plan.question.answer_type, result)
     return result
 
 
@@ -156,7 +156,7 @@ async def make_plan(
     if fitted.skipped:
         plan.notes.append(f"left out to fit max_cost_usd: {', '.join(fitted.skipped)}")
     if strategy == "weighted":
-        plan.weights = _weights(rt, plan)
+        plan.weights = history.weights(rt.store, [m.id for m in plan.panel], question.answer_type, plan.notes)
     return plan
 
 
@@ -168,7 +168,9 @@ async def _run(
     answer_time = plan.timeout_s * (1 - AGGREGATOR_SHARE if needs_aggregator else 1)
     deadline = started + answer_time
     fan = FanOut(rt.client, rt.limiter, call_timeout_s=plan.timeout_s)
-    order = _adaptive_order(rt, plan) if adaptive else [m.id for m in plan.panel]
+    order = [m.id for m in plan.panel]
+    if adaptive:
+        order = history.adaptive_order(rt.store, order, q.answer_type)
     waves = [order[:FIRST_WAVE], order[FIRST_WAVE:]] if adaptive and len(order) > FIRST_WAVE else [order]
     total = len(order)
     outcomes: list[Outcome] = []
@@ -182,9 +184,7 @@ async def _run(
         ballots.append(_ballot(q, outcome))
         if on_progress is not None:
             answered = [o.model for o in outcomes if o.ok]
-            await on_progress(
-                len(outcomes), total, f"{len(answered)}/{total} answered: {', '.join(answered)}"
-            )
+            await on_progress(len(outcomes), total, f"{len(answered)}/{total} answered: {', '.join(answered)}")
 
     for i, wave in enumerate(waves):
         if i > 0 and _unanimous(ballots):
@@ -223,7 +223,16 @@ async def _run(
     parsed_tally = tally(ballots, weights)
     result = _shape(plan, outcomes, ballots, parsed_tally, stopped)
     if needs_aggregator:
-        await _aggregate(rt, plan, fan, answered, ballots, result, started)
+        await aggregate(
+            fan,
+            strategy=plan.strategy,
+            question=q,
+            aggregator=plan.aggregator,
+            deadline=started + plan.timeout_s,
+            answered=answered,
+            ballots=ballots,
+            result=result,
+        )
     return result
 
 
@@ -246,9 +255,7 @@ def _unanimous(ballots: Sequence[Ballot]) -> bool:
     return len(keys) >= 2 and len(set(keys)) == 1
 
 
-def _shape(
-    plan: Plan, outcomes: list[Outcome], ballots: list[Ballot], t: Tally, stopped: bool
-) -> ConsensusResult:
+def _shape(plan: Plan, outcomes: list[Outcome], ballots: list[Ballot], t: Tally, stopped: bool) -> ConsensusResult:
     q = plan.question
     key_of = {b.model: b.key for b in ballots}
     winner = t.winner
@@ -257,7 +264,7 @@ def _shape(
             model=o.model,
             status=o.status,
             answer=display_answer(q, key_of[o.model]) if key_of.get(o.model) else None,
-            excerpt=_excerpt(o.completion.text) if o.completion else None,
+            excerpt=excerpt(o.completion.text) if o.completion else None,
             latency_s=round(o.latency_s, 3),
             cost_usd=o.completion.cost_usd if o.completion else None,
             error=o.error,
@@ -273,8 +280,8 @@ def _shape(
         answer=display_answer(q, winner) if winner else None,
         answer_type=q.answer_type,
         strategy=plan.strategy,
-        confidence=_round(t.confidence),
-        agreement=_round(t.agreement),
+        confidence=rounded(t.confidence),
+        agreement=rounded(t.agreement),
         groups=[_group_row(q, g) for g in t.groups],
         dissent=dissent if winner else [],
         responses=responses,
@@ -282,7 +289,7 @@ def _shape(
         calls=sum(o.status != "not_asked" for o in outcomes),
         stopped_early=stopped,
         skipped=plan.skipped,
-        estimate_usd=_round(plan.estimate_usd, 10),
+        estimate_usd=rounded(plan.estimate_usd, 10),
         cost_usd=round(sum(o.completion.cost_usd or 0 for o in outcomes if o.completion), 10),
         latency_s=0.0,
         run_id=None,
@@ -290,187 +297,9 @@ def _shape(
     )
 
 
-async def _aggregate(
-    rt: Runtime,
-    plan: Plan,
-    fan: FanOut,
-    answered: list[Outcome],
-    ballots: list[Ballot],
-    result: ConsensusResult,
-    started: float,
-) -> None:
-    """Synthesize or judge; for closed answers the groups stay the exact ones, for long text the model's."""
-    q = plan.question
-    texts = [o.completion.text for o in answered]
-    prompt = plan.prompt_messages[-1]["content"]
-    question = (
-        prompt
-        if isinstance(prompt, str)
-        else next((p.get("text", "") for p in prompt if p.get("type") == "text"), "")
-    )
-    if plan.strategy == "synthesize":
-        messages = aggregate.synthesize_messages(question, texts, answer_instruction(q))
-    else:
-        messages = aggregate.judge_messages(question, texts)
-    body = {"model": plan.aggregator.id, "messages": messages, "max_tokens": MAX_COMPLETION["long_text"]}
-    outcome = await fan.ask(body, deadline=started + plan.timeout_s)
-    if outcome.completion is not None:
-        with_cost(plan.aggregator, outcome.completion)
-        result.cost_usd = round(result.cost_usd + (outcome.completion.cost_usd or 0), 10)
-    result.calls += 1
-    result.responses.append(
-        ModelResponse(
-            model=f"{plan.aggregator.id} (aggregator)",
-            status=outcome.status,
-            answer=None,
-            excerpt=_excerpt(outcome.completion.text) if outcome.completion else None,
-            latency_s=round(outcome.latency_s, 3),
-            cost_usd=outcome.completion.cost_usd if outcome.completion else None,
-            error=outcome.error,
-        )
-    )
-    if not outcome.ok:
-        result.notes.append(f"aggregator failed ({outcome.error}); the answer is the plain vote")
-        if q.answer_type == "long_text":
-            result.answer, result.confidence = texts[0], None
-            result.notes.append("long answers could not be compared; showing the first answer")
-        return
-    verdict = aggregate.parse_verdict(outcome.completion.text, len(texts))
-    models = [o.model for o in answered]
-    if q.answer_type == "long_text":
-        _meaning_groups(result, verdict, models, texts)
-        return
-    if plan.strategy == "synthesize":
-        key = extract_answer(q, verdict.answer or outcome.completion.text)
-    else:
-        key = ballots_key(ballots, models[verdict.best]) if verdict.best is not None else None
-    if key is None:
-        result.notes.append("the aggregator gave no parseable answer; the answer is the plain vote")
-        return
-    supporters = [b.model for b in ballots if b.key == key]
-    parsed = sum(b.key is not None for b in ballots)
-    result.answer = display_answer(q, key)
-    result.confidence = _round(len(supporters) / parsed) if parsed else None
-    result.dissent = [
-        Dissent(model=b.model, answer=display_answer(q, b.key) if b.key else None)
-        for b in ballots
-        if b.model in models and b.key != key
-    ]
-    result.groups.sort(key=lambda g: g.answer != result.answer)
-
-
-def ballots_key(ballots: Sequence[Ballot], model: str) -> str | None:
-    return next((b.key for b in ballots if b.model == model), None)
-
-
-def _meaning_groups(
-    result: ConsensusResult, verdict: aggregate.Verdict, models: list[str], texts: list[str]
-) -> None:
-    n = len(texts)
-    if verdict.groups:
-        result.groups = [
-            GroupRow(answer=_excerpt(texts[g[0]]), models=[models[i] for i in g], share=_round(len(g) / n))
-            for g in verdict.groups
-        ]
-        result.agreement = _round(
-            tally([Ballot(models[i], str(k)) for k, g in enumerate(verdict.groups) for i in g]).agreement
-        )
-    if result.strategy == "judge" and verdict.best is not None:
-        chosen = verdict.best
-        result.answer = texts[chosen]
-    else:
-        result.answer = verdict.answer or (texts[verdict.best] if verdict.best is not None else texts[0])
-        chosen = verdict.groups[0][0] if verdict.groups else None
-    home = next((g for g in verdict.groups if chosen in g), None) if chosen is not None else None
-    result.confidence = _round(len(home) / n) if home else None
-    result.dissent = [
-        Dissent(model=models[i], answer=_excerpt(texts[i]))
-        for g in verdict.groups
-        if g is not home
-        for i in g
-    ]
-    if not verdict.groups:
-        result.notes.append("the aggregator did not group the answers; confidence unknown")
-
-
 def _group_row(q: Question, g: Group) -> GroupRow:
-    return GroupRow(answer=display_answer(q, g.key), models=g.models, share=_round(g.share))
-
-
-def _weights(rt: Runtime, plan: Plan) -> dict[str, float] | None:
-    if rt.store is None:
-        plan.notes.append("no run store: weighted ran with equal weights")
-        return None
-    ids = [m.id for m in plan.panel]
-    try:
-        posterior = rt.store.reliability(ids, plan.question.answer_type, prior=RELIABILITY_PRIOR)
-    except StoreError as exc:
-        plan.notes.append(f"reliability unavailable ({exc}); equal weights used")
-        return None
-    return {m: round(log_odds_weight(posterior[m].mean), 4) for m in ids}
-
-
-def _adaptive_order(rt: Runtime, plan: Plan) -> list[str]:
-    """Most reliable first, then fastest: the first wave is the panel's best bet at agreeing quickly."""
-    ids = [m.id for m in plan.panel]
-    if rt.store is None:
-        return ids
-    try:
-        posterior = rt.store.reliability(ids, plan.question.answer_type, prior=RELIABILITY_PRIOR)
-        stats = rt.store.model_stats(ids)
-    except StoreError:
-        return ids
-
-    def rank(model: str) -> tuple[float, float]:
-        latency = stats[model].median_latency_s if model in stats else None
-        return (-round(posterior[model].mean, 2), latency if latency is not None else float("inf"))
-
-    return sorted(ids, key=rank)
-
-
-def _record(rt: Runtime, run_id: str | None, plan: Plan, result: ConsensusResult) -> None:
-    """Calls, result and reliability observations go to the store; a store failure never costs the answer."""
-    if rt.store is None or run_id is None:
-        return
-    try:
-        for r in result.responses:
-            rt.store.record_call(
-                run_id, r.model, answer=r.answer, excerpt=r.excerpt, latency_s=r.latency_s,
-                cost_usd=r.cost_usd, error=r.error,
-                role="aggregator" if r.model.endswith("(aggregator)") else "answer",
-            )  # fmt: skip
-        if plan.question.answer_type != "long_text" and result.answer is not None:
-            for r in result.responses:
-                if r.answer is not None and not r.model.endswith("(aggregator)"):
-                    rt.store.record_outcome(
-                        r.model, plan.question.answer_type, r.answer == result.answer, run_id=run_id
-                    )
-        rt.store.finish_run(
-            run_id, status="done", result=result.model_dump(mode="json"), cost_usd=result.cost_usd
-        )
-    except StoreError as exc:
-        log.warning("run %s not fully saved: %s", run_id, exc)
-        result.notes.append(f"run not fully saved: {exc}")
-
-
-def _store(rt: Runtime, action: Callable) -> object:
-    if rt.store is None:
-        return None
-    try:
-        return action(rt.store)
-    except StoreError as exc:
-        log.warning("run store: %s", exc)
-        return None
+    return GroupRow(answer=display_answer(q, g.key), models=g.models, share=rounded(g.share))
 
 
 def _unchecked(model_id: str) -> ModelInfo:
     return ModelInfo.from_raw({"id": model_id, "name": model_id})
-
-
-def _excerpt(text: str, head: int = 200, tail: int = 100) -> str:
-    text = text.strip()
-    return text if len(text) <= head + tail + 3 else f"{text[:head]} … {text[-tail:]}"
-
-
-def _round(value: float | None, digits: int = 4) -> float | None:
-    return round(value, digits) if value is not None else None

@@ -40,9 +40,7 @@ ShouldStop = Callable[[list[Outcome], int], bool]
 class FanOut:
     """One fan-out policy: a shared limiter and the per-call timeout."""
 
-    def __init__(
-        self, client: OpenRouterClient, limiter: asyncio.Semaphore, *, call_timeout_s: float
-    ) -> None:
+    def __init__(self, client: OpenRouterClient, limiter: asyncio.Semaphore, *, call_timeout_s: float) -> None:
         self.client = client
         self.limiter = limiter
         self.call_timeout_s = call_timeout_s
@@ -100,7 +98,5 @@ class FanOut:
                 await asyncio.gather(*pending, return_exceptions=True)
         for task in pending:
             i = tasks[task]
-            results[i] = Outcome(
-                str(bodies[i].get("model")), "cancelled", error="not needed: the answer was decided"
-            )
+            results[i] = Outcome(str(bodies[i].get("model")), "cancelled", error="not needed: the answer was decided")
         return [r for r in results if r is not None], stopped

@@ -99,9 +99,7 @@ def agreement(groups: Sequence[Group]) -> float:
     return round(max(0.0, 1.0 - entropy / math.log(n)), 12)
 
 
-def decided(
-    ballots: Sequence[Ballot], pending_weights: Sequence[float], weights: Mapping[str, float] | None
-) -> bool:
+def decided(ballots: Sequence[Ballot], pending_weights: Sequence[float], weights: Mapping[str, float] | None) -> bool:
     """True when the leading answer can no longer be overtaken, even if every pending model opposes it."""
     groups = group(ballots, weights)
     if not groups:

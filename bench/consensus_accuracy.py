@@ -1,0 +1,360 @@
+"""Consensus figures: accuracy of vote / weighted / adaptive against single models, and wall time.
+
+A seeded question bank (``bench/questions.py``: 30 multiple choice, 30 numeric, each with a shared
+"attractive wrong answer") is put to simulated panel models of known accuracy, correlated errors and
+varied answer styles, through the real ``orcollective.collective.consensus.consensus`` function (an
+in-process runtime against the loopback simulator, which runs in its own process), plus one smoke
+pass through the MCP server over stdio. Accuracies are exact counts on this bank; timings come from
+one run on a shared machine, so read the ratios first.
+
+    uv run python bench/consensus_accuracy.py [--quick] [--out PATH]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from pathlib import Path
+
+from mcp import Client
+
+from _common import (
+    SimProcess, machine, median, ms, parse_args, ratio, server_env, settings_for, table, temp_dir, write_json,
+)
+from orcollective.collective import consensus as consensus_module
+from orcollective.collective.consensus import consensus
+from orcollective.collective.vote import log_odds_weight
+from orcollective.doctor import server_params
+from orcollective.results import ConsensusResult
+from orcollective.runtime import Runtime, open_runtime
+from questions import ALWAYS_WRONG, PANEL, SEED, TIMING_PANEL, Question, build_bank, intended_answers, PERSONAS
+
+NAME = "consensus_accuracy"
+RELIABILITY_PRIOR = getattr(consensus_module, "RELIABILITY_PRIOR", (2.0, 1.0))
+WALL_GOAL = (1.05, 0.050)  # wall <= 1.05 x slowest + 50 ms
+PANEL_IDS = [p.model for p in PANEL]
+WITH_FOIL = [*PANEL_IDS, ALWAYS_WRONG.model]
+TIMING_IDS = [p.model for p in TIMING_PANEL]
+
+
+# -- running the bank ---------------------------------------------------------------------------------
+
+
+async def run_bank(rt: Runtime, bank: list[Question], models: list[str], *, concurrency: int = 1,
+                   **options) -> list[ConsensusResult]:
+    """One consensus per question, ``concurrency`` at a time; results in bank order."""
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(q: Question) -> ConsensusResult:
+        async with gate:
+            return await consensus(rt, prompt=q.prompt, models=models, **options)
+
+    return list(await asyncio.gather(*(one(q) for q in bank)))
+
+
+def key_of(q: Question, shown: str | None) -> str | None:
+    """The answer key behind a displayed answer: "C) Saturn" -> "C", "6758" -> "6758"."""
+    if shown is None:
+        return None
+    if q.kind == "choice" and shown[1:2] == ")":
+        return shown[0]
+    return shown
+
+
+def score(bank: list[Question], results: list[ConsensusResult], intended: dict[str, dict[str, str]]) -> dict:
+    """Panel and single-model accuracy, parse failures and misreadings, calls."""
+    n = len(bank)
+    right = [key_of(q, r.answer) == q.key for q, r in zip(bank, results)]
+    by_kind = Counter(q.kind for q in bank)
+    singles: dict[str, dict] = {}
+    parse_failures = misread = 0
+    misread_examples = []
+    for q, r in zip(bank, results):
+        for resp in r.responses:
+            if resp.model.endswith("(aggregator)"):
+                continue
+            row = singles.setdefault(resp.model, {"answered": 0, "right": 0})
+            if resp.status != "ok":
+                continue
+            row["answered"] += 1
+            got = key_of(q, resp.answer)
+            row["right"] += got == q.key
+            if resp.answer is None:
+                parse_failures += 1
+            elif got != intended[resp.model][q.qid]:
+                misread += 1
+                if len(misread_examples) < 5:
+                    misread_examples.append({"model": resp.model, "qid": q.qid, "excerpt": resp.excerpt,
+                                             "parsed": resp.answer, "meant": intended[resp.model][q.qid]})
+    for model, row in singles.items():
+        row["accuracy"] = round(row["right"] / n, 4)  # unanswered counts as wrong
+    best_model = max(singles, key=lambda m: singles[m]["accuracy"]) if singles else None
+    accuracy = sum(right) / n
+    best = singles[best_model]["accuracy"] if best_model else 0.0
+    return {
+        "questions": n,
+        "accuracy": round(accuracy, 4),
+        "right": sum(right),
+        "accuracy_by_kind": {
+            kind: round(sum(ok for q, ok in zip(bank, right) if q.kind == kind) / count, 4)
+            for kind, count in by_kind.items()
+        },
+        "single_models": singles,
+        "best_single_model": best_model,
+        "best_single_accuracy": best,
+        "ratio_to_best_single": ratio(accuracy, best),
+        "points_over_best_single": round(100 * (accuracy - best), 1),
+        "mean_single_accuracy": round(sum(s["accuracy"] for s in singles.values()) / len(singles), 4),
+        "mean_calls": round(sum(r.calls for r in results) / n, 3),
+        "stopped_early": sum(r.stopped_early for r in results),
+        "parse_failures": parse_failures,
+        "misread": misread,
+        "misread_examples": misread_examples,
+        "no_answer": sum(r.answer is None for r in results),
+    }
+
+
+def reliability_weights(rt: Runtime, models: list[str]) -> dict:
+    """The reliability the run store has learnt, and the log-odds weight ``weighted`` gives each model."""
+    out = {}
+    for answer_type, options in (("choice", 4), ("number", 10)):
+        posterior = rt.store.reliability(models, answer_type, prior=RELIABILITY_PRIOR)
+        out[answer_type] = {
+            m: {"reliability": round(posterior[m].mean, 3), "weight": round(_weight(posterior[m].mean, options), 3)}
+            for m in models
+        }
+    return out
+
+
+def _weight(p: float, options: int) -> float:
+    """``log_odds_weight`` as the product defines it (older versions also took the number of options)."""
+    try:
+        return log_odds_weight(p, options)
+    except TypeError:
+        return log_odds_weight(p)
+
+
+# -- experiments ------------------------------------------------------------------------------------------
+
+
+async def accuracy_experiments(
+    sim: SimProcess, workdir: Path, bank: list[Question], intended: dict
+) -> tuple[dict, dict[str, str | None]]:
+    """The accuracy figures, and the 5-model vote's answer per question (the MCP smoke pass's reference)."""
+    figures: dict = {}
+
+    def settings(name: str):
+        # A fresh run store per experiment: consensus records reliability after every run.
+        return settings_for(sim.base_url, sim.api_key, workdir / name, max_concurrency=64)
+
+    async with open_runtime(settings("vote5")) as rt:
+        results = await run_bank(rt, bank, PANEL_IDS, strategy="vote", early_stop=False, concurrency=6)
+        figures["vote"] = score(bank, results, intended)
+        reference = {q.qid: r.answer for q, r in zip(bank, results)}
+    async with open_runtime(settings("vote6")) as rt:
+        figures["vote_with_always_wrong"] = score(
+            bank, await run_bank(rt, bank, WITH_FOIL, strategy="vote", early_stop=False, concurrency=6), intended
+        )
+    async with open_runtime(settings("weighted6")) as rt:
+        # Sequential and in the same store: pass 1 starts from the prior and trains; pass 2 uses it.
+        for label in ("pass1", "pass2"):
+            before = reliability_weights(rt, WITH_FOIL)
+            results = await run_bank(rt, bank, WITH_FOIL, strategy="weighted", early_stop=False)
+            figures[f"weighted_with_always_wrong_{label}"] = {**score(bank, results, intended),
+                                                              "weights_at_start": before}
+        figures["weights_after_pass2"] = reliability_weights(rt, WITH_FOIL)
+    async with open_runtime(settings("adaptive5")) as rt:
+        results = await run_bank(rt, bank, PANEL_IDS, strategy="vote", adaptive=True, early_stop=False)
+        adaptive = score(bank, results, intended)
+        adaptive["panel_size"] = len(PANEL_IDS)
+        adaptive["calls_share_of_panel"] = ratio(adaptive["mean_calls"], len(PANEL_IDS))
+        adaptive["second_wave_asked"] = sum(r.calls > 3 for r in results)
+        adaptive["first_wave_membership"] = dict(Counter(
+            resp.model for r in results for resp in r.responses[:3]).most_common())
+        stats = rt.store.model_stats(PANEL_IDS)
+        adaptive["store_errors_recorded"] = {m: s.errors for m, s in stats.items()} if stats else {}
+        figures["adaptive"] = adaptive
+    return figures, reference
+
+
+async def timing_experiment(sim: SimProcess, workdir: Path, bank: list[Question], slowest_s: float) -> dict:
+    """Wall time of one consensus against the slowest model's latency, waiting for all and stopping early."""
+    out: dict = {"panel_latencies_s": {}, "slowest_nominal_s": slowest_s}
+    async with open_runtime(settings_for(sim.base_url, sim.api_key, workdir / "timing")) as rt:
+        # warm-up: catalog fetch, store creation (early_stop off, so no cancellation lands in the counts)
+        await consensus(rt, prompt=bank[0].prompt, models=TIMING_IDS, strategy="vote", early_stop=False)
+        for early_stop in (False, True):
+            walls, inner, slowest_seen, stopped, cancelled_before = [], [], [], 0, sim.cancelled
+            for q in bank:
+                started = time.perf_counter()
+                result = await consensus(rt, prompt=q.prompt, models=TIMING_IDS, strategy="vote",
+                                         early_stop=early_stop)
+                walls.append(time.perf_counter() - started)
+                inner.append(result.latency_s)
+                slowest_seen.append(max(r.latency_s for r in result.responses if r.status == "ok"))
+                stopped += result.stopped_early
+                assert result.answer is not None and key_of(q, result.answer) == q.key, result
+            await asyncio.sleep(0.2)  # the simulator notices a dropped request within its 20 ms poll
+            wall = median(walls)
+            label = "early_stop_on" if early_stop else "wait_for_all"
+            out[label] = {
+                "runs": len(walls),
+                "wall_median_s": round(wall, 3),
+                "wall_max_s": round(max(walls), 3),
+                "internal_latency_median_s": round(median(inner), 3),
+                "slowest_answer_median_s": round(median(slowest_seen), 3),
+                "ratio_wall_to_slowest_nominal": ratio(wall, slowest_s),
+                "ratio_wall_to_slowest_measured": ratio(wall, median(slowest_seen)),
+                "excess_over_slowest_nominal_ms": ms(wall - slowest_s),
+                "stopped_early": stopped,
+                "requests_cancelled_at_simulator": sim.cancelled - cancelled_before,
+            }
+        waited = out["wait_for_all"]
+        waited["goal"] = f"wall <= {WALL_GOAL[0]} x slowest + {WALL_GOAL[1] * 1000:.0f} ms"
+        waited["within_goal"] = waited["wall_median_s"] <= WALL_GOAL[0] * slowest_s + WALL_GOAL[1]
+        early = out["early_stop_on"]
+        early["ratio_to_wait_for_all"] = ratio(early["wall_median_s"], waited["wall_median_s"])
+    out["panel_latencies_s"] = {m: PERSONAS[m].latency_s for m in TIMING_IDS}
+    return out
+
+
+async def mcp_smoke(sim: SimProcess, workdir: Path, bank: list[Question], reference: dict[str, str | None]) -> dict:
+    """The same vote through ``orcollective serve`` over stdio; answers compared with the in-process run."""
+    env = server_env(sim.base_url, sim.api_key, workdir / "mcp")
+    same = errors = progress_events = 0
+    walls = []
+    async with Client(server_params(env), read_timeout_seconds=60) as client:
+        for q in bank:
+            async def progress(done: float, total: float | None, message: str | None) -> None:
+                nonlocal progress_events
+                progress_events += 1
+
+            started = time.perf_counter()
+            result = await client.call_tool("consensus", {"prompt": q.prompt, "models": PANEL_IDS,
+                                                          "strategy": "vote", "early_stop": False},
+                                            progress_callback=progress)
+            walls.append(time.perf_counter() - started)
+            if result.is_error:
+                errors += 1
+                continue
+            parsed = ConsensusResult.model_validate(result.structured_content)
+            same += parsed.answer == reference[q.qid] and result.content[0].text.startswith("Answer: ")
+    return {"questions": len(bank), "same_answer_as_in_process": same, "error_results": errors,
+            "progress_notifications": progress_events, "wall_median_s": round(median(walls), 3)}
+
+
+# -- report ------------------------------------------------------------------------------------------------
+
+
+def report(f: dict) -> None:
+    vote, foil = f["vote"], f["vote_with_always_wrong"]
+    w1, w2 = f["weighted_with_always_wrong_pass1"], f["weighted_with_always_wrong_pass2"]
+    adaptive = f["adaptive"]
+    n = vote["questions"]
+    designed = {p.model: p.accuracy for p in (*PANEL, ALWAYS_WRONG)}
+    rows = [[m, designed[m], PERSONAS[m].latency_s * f["latency_scale"], foil["single_models"][m]["accuracy"],
+             foil["single_models"][m]["right"]] for m in WITH_FOIL]
+    table(f"single models on the same {n} questions (answers as parsed from consensus responses)",
+          ["model", "designed acc", "latency s", "parsed acc", "right"], rows)
+
+    def row(label: str, s: dict) -> list:
+        return [label, s["accuracy"], s["right"], s["accuracy_by_kind"].get("choice"),
+                s["accuracy_by_kind"].get("number"), s["best_single_accuracy"], s["ratio_to_best_single"],
+                f"{s['points_over_best_single']:+.1f}", s["mean_calls"]]
+
+    table(
+        f"panel accuracy on {n} questions (early_stop off); best single = best model in that panel",
+        ["strategy / panel", "acc", "right", "choice", "number", "best single", "acc/best", "points", "calls/q"],
+        [
+            row("vote, 5 models", vote),
+            row("vote, 5 + always-wrong", foil),
+            row("weighted, 5 + always-wrong, pass 1", w1),
+            row("weighted, 5 + always-wrong, pass 2", w2),
+            row("vote, adaptive, 5 models", adaptive),
+        ],
+    )
+    print(f"   mean single-model accuracy (5 models): {vote['mean_single_accuracy']}; always-wrong model: "
+          f"{ALWAYS_WRONG.model} answers the shared distractor, latency {ALWAYS_WRONG.latency_s * f['latency_scale']:.2f} s")
+    weights = f["weights_after_pass2"]
+    table("weights `weighted` uses after pass 2 (reliability = agreement with past consensus, Beta prior 2:1)",
+          ["model", "choice rel.", "choice w", "number rel.", "number w"],
+          [[m, weights["choice"][m]["reliability"], weights["choice"][m]["weight"],
+            weights["number"][m]["reliability"], weights["number"][m]["weight"]] for m in WITH_FOIL])
+    table(
+        "adaptive (3 most reliable, then fastest, first; the rest only on disagreement)",
+        ["measure", "value"],
+        [
+            ["panel size", adaptive["panel_size"]],
+            ["mean calls per question", adaptive["mean_calls"]],
+            ["calls / panel size", adaptive["calls_share_of_panel"]],
+            ["questions that needed the second wave", adaptive["second_wave_asked"]],
+            ["accuracy", adaptive["accuracy"]],
+            ["accuracy - plain vote (points)", f"{100 * (adaptive['accuracy'] - vote['accuracy']):+.1f}"],
+            ["first wave membership", ", ".join(f"{m.split('/')[-1]} {c}" for m, c in
+                                                adaptive["first_wave_membership"].items())],
+        ],
+    )
+    parse = [[label, s["parse_failures"], s["misread"], s["no_answer"]]
+             for label, s in (("vote 5", vote), ("vote 6", foil), ("weighted pass 1", w1),
+                              ("weighted pass 2", w2), ("adaptive", adaptive))]
+    table("normaliser: responses with no parsed answer, and parsed to something the model did not mean",
+          ["run", "answer None", "misread", "consensus None"], parse)
+    t = f["timing"]
+    waited, early = t["wait_for_all"], t["early_stop_on"]
+    lat = ", ".join(f"{v * f['latency_scale']:.2f}" for v in t["panel_latencies_s"].values())
+    table(
+        f"wall time of one consensus (5 models, latencies {lat} s, all right); median of {waited['runs']} "
+        "sequential runs",
+        ["mode", "wall s", "max s", "slowest answer s", "wall/slowest nominal", "wall/slowest seen",
+         "excess ms", "stopped early", "cancelled"],
+        [["wait for all", waited["wall_median_s"], waited["wall_max_s"], waited["slowest_answer_median_s"],
+          waited["ratio_wall_to_slowest_nominal"], waited["ratio_wall_to_slowest_measured"],
+          waited["excess_over_slowest_nominal_ms"], waited["stopped_early"], waited["requests_cancelled_at_simulator"]],
+         ["early_stop", early["wall_median_s"], early["wall_max_s"], early["slowest_answer_median_s"],
+          early["ratio_wall_to_slowest_nominal"], early["ratio_wall_to_slowest_measured"],
+          early["excess_over_slowest_nominal_ms"], early["stopped_early"], early["requests_cancelled_at_simulator"]]],
+    )
+    print(f"   goal ({waited['goal']}, wait for all): {'met' if waited['within_goal'] else 'NOT met'}; "
+          f"early_stop wall / wait-for-all wall = {early['ratio_to_wait_for_all']}")
+    print("   wall = perf_counter around consensus() (plan, catalog check, run store included); "
+          "slowest seen = slowest answer's own latency_s")
+    smoke = f["mcp_smoke"]
+    print(f"\nMCP smoke pass (orcollective serve over stdio, consensus tool, vote, early_stop off): "
+          f"{smoke['same_answer_as_in_process']}/{smoke['questions']} answers identical to the in-process run, "
+          f"{smoke['error_results']} error results, {smoke['progress_notifications']} progress notifications, "
+          f"median wall {smoke['wall_median_s']} s")
+
+
+async def main() -> None:
+    args = parse_args(NAME, __doc__.splitlines()[0])
+    quick = args.quick
+    full_bank = build_bank(SEED)
+    bank = full_bank[:3] + full_bank[30:33] if quick else full_bank
+    scale = 0.2 if quick else 1.0  # latency scale: the quick run keeps the shapes, not the durations
+    intended = {m: intended_answers(SEED, PERSONAS[m], full_bank) for m in WITH_FOIL}
+    started = time.perf_counter()
+    figures: dict = {"script": NAME, "quick": quick, "machine": machine(), "seed": SEED, "latency_scale": scale,
+                     "panel": {p.model: {"designed_accuracy": p.accuracy, "latency_s": round(p.latency_s * scale, 4)}
+                               for p in (*PANEL, ALWAYS_WRONG)}}
+    models = [*WITH_FOIL, *TIMING_IDS]
+    with temp_dir(NAME) as workdir, SimProcess("questions:panel_scripts", SEED, models, scale) as sim:
+        accuracy, reference = await accuracy_experiments(sim, workdir, bank, intended)
+        figures.update(accuracy)
+        choice = [q for q in bank if q.kind == "choice"]
+        number = [q for q in bank if q.kind == "number"]
+        timing_bank = choice[:2] + number[:2] if quick else choice[:5] + number[:5]
+        figures["timing"] = await timing_experiment(sim, workdir, timing_bank, slowest_s=1.0 * scale)
+        smoke_bank = choice[:1] + number[-1:] if quick else choice[:4] + number[:4]
+        figures["mcp_smoke"] = await mcp_smoke(sim, workdir, smoke_bank, reference)
+    figures["elapsed_s"] = round(time.perf_counter() - started, 1)
+    print(f"orcollective {NAME}: {'quick smoke run' if quick else 'full run'}; {len(bank)} questions "
+          f"(seed {SEED}), latency scale {scale}; simulator in its own process; load average "
+          f"{figures['machine']['loadavg_1m']} on {figures['machine']['cpus']} CPUs")
+    report(figures)
+    print(f"\nelapsed {figures['elapsed_s']} s")
+    write_json(args.out, figures)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
