@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from . import __version__, core
+from . import __version__, catalog, core
 from .collective.consensus import consensus as run_consensus
 from .errors import OrcError
 from .results import ConsensusResult, price_text
@@ -125,7 +125,7 @@ def models(
     setup_logging(settings.log_level)
     result = run_with_runtime(
         settings,
-        lambda rt: core.list_models(
+        lambda rt: catalog.list_models(
             rt,
             query=query,
             vision=vision or None,

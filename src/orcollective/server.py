@@ -13,7 +13,7 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp_types import CallToolResult
 from pydantic import Field
 
-from . import __version__, core
+from . import __version__, catalog, core
 from .results import ChatResult, ModelDetail, ModelList, UsageResult, price_text
 from .retry import RetryPolicy
 from .runtime import Runtime, open_runtime
@@ -115,7 +115,7 @@ def register_core(server: MCPServer) -> None:
         limit: Annotated[int, Field(ge=1, le=200)] = 20,
         offset: Annotated[int, Field(ge=0)] = 0,
     ) -> Annotated[CallToolResult, ModelList]:
-        result = await core.list_models(
+        result = await catalog.list_models(
             runtime_of(ctx),
             query=query,
             vision=vision,
@@ -139,7 +139,7 @@ def register_core(server: MCPServer) -> None:
     @server.tool(description="One model's full metadata and prices.", annotations=READ_ONLY)
     @tool_errors
     async def model_info(model: str, ctx: Context) -> Annotated[CallToolResult, ModelDetail]:
-        result = await core.model_info(runtime_of(ctx), model)
+        result = await catalog.model_info(runtime_of(ctx), model)
         text = (
             f"{result.name} ({result.id}): context {result.context or '?'}, "
             f"{price_text(result.prompt_per_mtok, result.completion_per_mtok)} tokens."

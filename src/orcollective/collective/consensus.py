@@ -7,7 +7,8 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
-from ..core import build_messages, known_models, with_cost
+from ..catalog import known_models
+from ..core import build_messages, with_cost
 from ..errors import MISSING_KEY, ConfigError, InvalidArgument, TooFewAnswers
 from ..images import image_parts
 from ..registry import ModelInfo
