@@ -1,0 +1,101 @@
+"""The orcollective command as a user runs it: a subprocess against the simulator."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from orcollective.simulator import ScriptedModel, Simulator
+
+MC = "Which gas do plants absorb?\nA) Oxygen\nB) Carbon dioxide\nC) Nitrogen\nD) Helium"
+
+
+def cli(sim: Simulator | None, tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("OPENROUTER_", "ORCOLLECTIVE_"))}
+    if sim is not None:
+        base.update(OPENROUTER_API_KEY=sim.api_key, OPENROUTER_BASE_URL=sim.base_url)
+    base.update(
+        ORCOLLECTIVE_CACHE_DIR=str(tmp_path / "cache"),
+        ORCOLLECTIVE_DATA_DIR=str(tmp_path / "data"),
+        COLUMNS="200",
+        **env,
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "orcollective", *args],
+        env=base,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+
+
+def test_help_and_version(tmp_path):
+    """--help lists the commands; --version prints the version."""
+    help_text = cli(None, tmp_path, "--help").stdout
+    for command in ("serve", "demo", "doctor", "models", "ask", "consensus", "runs"):
+        assert command in help_text
+    assert cli(None, tmp_path, "--version").stdout.startswith("orcollective ")
+
+
+def test_ask_streams_the_answer_to_stdout(simulator, tmp_path):
+    """ask prints the answer on stdout and the model, tokens and cost on stderr."""
+    done = cli(simulator, tmp_path, "ask", "sim/echo", "streamed words")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "streamed words"
+    assert "sim/echo" in done.stderr and "$" in done.stderr
+
+
+def test_models_filters_and_prints_json(simulator, tmp_path):
+    """models QUERY --free --json prints matching rows as JSON."""
+    done = cli(simulator, tmp_path, "models", "llama", "--free", "--json")
+    data = json.loads(done.stdout)
+    assert data["models"] and all(m["free"] and "llama" in m["id"] for m in data["models"])
+    table = cli(simulator, tmp_path, "models", "gpt-4o")
+    assert "openai/gpt-4o" in table.stdout and "per 1M" in table.stdout
+
+
+def test_consensus_shows_progress_and_a_table(tmp_path):
+    """consensus prints live progress, each model's answer, latency and cost, then the winner."""
+    panel = [ScriptedModel("c/a", reply="Answer: B"), ScriptedModel("c/b", reply="(B)"),
+             ScriptedModel("c/c", reply="A", latency_s=0.2)]  # fmt: skip
+    with Simulator(panel) as sim:
+        done = cli(sim, tmp_path, "consensus", MC, "-m", "c/a", "-m", "c/b", "-m", "c/c", "--no-early-stop")
+        listed = cli(sim, tmp_path, "runs")
+    assert done.returncode == 0, done.stderr
+    assert "3/3 answered" in done.stderr
+    assert "Answer: B) Carbon dioxide" in done.stdout
+    assert "confidence 67%" in done.stdout
+    for model in ("c/a", "c/b", "c/c"):
+        assert model in done.stdout
+    assert "consensus" in listed.stdout
+
+
+def test_errors_are_one_line_with_exit_code(simulator, tmp_path):
+    """A typo in a model id prints one line with suggestions and exits 1; a bad setting exits 2."""
+    done = cli(simulator, tmp_path, "ask", "openai/gpt4o", "hi")
+    assert done.returncode == 1
+    assert "Did you mean: openai/gpt-4o" in done.stderr and "Traceback" not in done.stderr
+    bad = cli(simulator, tmp_path, "models", ORCOLLECTIVE_MAX_CONCURRENCY="lots")
+    assert bad.returncode == 2 and "max_concurrency" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_doctor_passes_against_a_healthy_api(simulator, tmp_path):
+    """doctor checks the key, base URL, credits, folders and a real server handshake."""
+    done = cli(simulator, tmp_path, "doctor")
+    assert done.returncode == 0, done.stdout + done.stderr
+    for check in ("API key", "base URL", "credits", "folders", "MCP handshake"):
+        assert check in done.stdout
+    assert simulator.api_key not in done.stdout + done.stderr
+    assert "All checks passed" in done.stdout
+
+
+def test_doctor_reports_what_is_wrong(simulator, tmp_path):
+    """Without a key and with an unreachable URL, doctor says how to fix each and exits 1."""
+    done = cli(None, tmp_path, "doctor", OPENROUTER_BASE_URL="http://127.0.0.1:9/api/v1", ORCOLLECTIVE_MAX_ATTEMPTS="1")
+    assert done.returncode == 1
+    assert "OPENROUTER_API_KEY is not set" in done.stdout
+    assert "check OPENROUTER_BASE_URL" in done.stdout
