@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Annotated
 
@@ -97,4 +98,6 @@ class Settings(BaseSettings):
 
     @property
     def catalog_dir(self) -> Path:
-        return self.cache_dir / "catalog"
+        """One catalog cache per base URL: another endpoint serves another model list."""
+        digest = hashlib.sha256(self.base_url.encode()).hexdigest()[:12]
+        return self.cache_dir / "catalog" / digest
