@@ -148,6 +148,7 @@ async def accuracy_experiments(
         # A fresh run store per experiment: consensus records reliability after every run.
         return settings_for(sim.base_url, sim.api_key, workdir / name, max_concurrency=64)
 
+    clock = time.perf_counter()
     async with open_runtime(settings("vote5")) as rt:
         results = await run_bank(rt, bank, PANEL_IDS, strategy="vote", early_stop=False, concurrency=6)
         figures["vote"] = score(bank, results, intended)
@@ -167,6 +168,12 @@ async def accuracy_experiments(
     async with open_runtime(settings("adaptive5")) as rt:
         results = await run_bank(rt, bank, PANEL_IDS, strategy="vote", adaptive=True, early_stop=False)
         adaptive = score(bank, results, intended)
+        # Models the adaptive run did not ask are not wrong: compare with the full panel's best single model.
+        best = figures["vote"]["best_single_accuracy"]
+        adaptive.update(best_single_model=figures["vote"]["best_single_model"], best_single_accuracy=best,
+                        ratio_to_best_single=ratio(adaptive["accuracy"], best),
+                        points_over_best_single=round(100 * (adaptive["accuracy"] - best), 1),
+                        note="single_models count questions a model was not asked as not right")
         adaptive["panel_size"] = len(PANEL_IDS)
         adaptive["calls_share_of_panel"] = ratio(adaptive["mean_calls"], len(PANEL_IDS))
         adaptive["second_wave_asked"] = sum(r.calls > 3 for r in results)
@@ -175,6 +182,7 @@ async def accuracy_experiments(
         stats = rt.store.model_stats(PANEL_IDS)
         adaptive["store_errors_recorded"] = {m: s.errors for m, s in stats.items()} if stats else {}
         figures["adaptive"] = adaptive
+    figures["accuracy_runs_elapsed_s"] = round(time.perf_counter() - clock, 1)
     return figures, reference
 
 

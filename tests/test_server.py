@@ -210,6 +210,10 @@ async def test_runs_tool_and_resource(connect):
         assert one["tool"] == "chat" and one["calls"][0]["model"] == "sim/echo"
         resource = await mcp.read_resource(f"orcollective://runs/{run_id}")
         assert json.loads(resource.contents[0].text)["id"] == run_id
+        recent = await mcp.read_resource("orcollective://runs/recent")
+        assert json.loads(recent.contents[0].text)[0]["id"] == run_id
+        templates = (await mcp.list_resource_templates()).resource_templates
+        assert [t.uri_template for t in templates] == ["orcollective://runs/{run_id}"]
         missing = await mcp.call_tool("runs", {"run_id": "r_nope"})
         assert missing.is_error and "runs tool" in text_of(missing)
 

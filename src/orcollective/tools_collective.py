@@ -18,6 +18,9 @@ from .store import RunStore
 from .tooling import READ_LOCAL, SPENDS, runtime_of, shaped, tool_errors
 
 
+RECENT = "recent"  # orcollective://runs/recent: run ids are "r_" + hex, so this name cannot collide
+
+
 class RunsResult(BaseModel):
     runs: list[dict]
     run: dict | None
@@ -112,13 +115,17 @@ def register_runs(server: MCPServer) -> None:
         return shaped(RunsResult(runs=rows, run=None), "\n".join(lines) or "No runs yet.")
 
     @server.resource(
-        "orcollective://runs/{run_id}", mime_type="application/json", description="One saved run."
+        "orcollective://runs/{run_id}",
+        mime_type="application/json",
+        description="One saved run by id; orcollective://runs/recent lists the latest 20.",
     )
     async def run_resource(run_id: str, ctx: Context) -> str:
+        rt = runtime_of(ctx)
         try:
-            return json.dumps(_get_run(runtime_of(ctx), run_id), default=str)
+            data = _store(rt).list_runs(limit=20) if run_id == RECENT else _get_run(rt, run_id)
         except (InvalidArgument, StoreError) as exc:
             raise ResourceNotFoundError(str(exc)) from exc
+        return json.dumps(data, default=str)
 
 
 def _store(rt: Runtime) -> RunStore:

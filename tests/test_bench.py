@@ -1,0 +1,90 @@
+"""The benchmark scripts run end to end in their --quick form and write sane figures."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_quick(script: str, tmp_path: Path) -> tuple[dict, str]:
+    out = tmp_path / f"{script}.json"
+    proc = subprocess.run(
+        [sys.executable, f"bench/{script}.py", "--quick", "--out", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 0, f"stdout:\n{proc.stdout[-3000:]}\nstderr:\n{proc.stderr[-5000:]}"
+    return json.loads(out.read_text()), proc.stdout
+
+
+def test_server_overhead_quick(tmp_path: Path) -> None:
+    figures, stdout = run_quick("server_overhead", tmp_path)
+    assert figures["quick"] is True
+    assert "tools/list" in stdout
+
+    spawn = figures["spawn_to_tools_list"]
+    assert spawn["n"] == 1
+    assert 0 < spawn["tools_list_request_median_s"] < spawn["median_s"] < 60
+    assert spawn["ratio_to_python_startup"] > 1
+
+    size = figures["tools_list_size"]
+    assert {"chat", "consensus"} <= set(size["tools"])
+    for tool in size["tools"].values():
+        assert tool["input_schema"] > 0 and tool["other"] > 0
+        assert tool["total"] == tool["input_schema"] + tool["output_schema"] + tool["other"]
+    # The array's JSON is its tools' JSON, the commas between them and the two brackets.
+    assert size["total_chars"] == sum(t["total"] for t in size["tools"].values()) + len(size["tools"]) + 1
+    assert size["total_chars"] == spawn["official_client_tools_chars"]
+    assert size["message_chars"] > size["total_chars"]
+
+    concurrent = figures["concurrent_chat"]
+    assert concurrent["errors"] == 0
+    assert concurrent["simulator_max_concurrency"] == concurrent["concurrent_calls"] == 20
+    assert concurrent["wall_1_median_s"] >= concurrent["model_latency_s"]
+    assert concurrent["ratio"] > 0
+
+    overhead = figures["chat_overhead"]
+    assert overhead["same_text_everywhere"] is True
+    assert set(overhead["methods"]) == {"direct_httpx", "core_chat", "mcp_in_memory", "mcp_stdio"}
+    for method in overhead["methods"].values():
+        assert method["median_ms"] > 0 and method["ratio_vs_direct"] > 0
+    assert overhead["methods"]["direct_httpx"]["ratio_vs_direct"] == 1.0
+
+
+def test_consensus_accuracy_quick(tmp_path: Path) -> None:
+    figures, stdout = run_quick("consensus_accuracy", tmp_path)
+    assert figures["quick"] is True
+    assert "panel accuracy" in stdout
+
+    runs = ["vote", "vote_with_always_wrong", "weighted_with_always_wrong_pass1",
+            "weighted_with_always_wrong_pass2", "adaptive"]
+    for name in runs:
+        run = figures[name]
+        assert run["questions"] == 6
+        assert 0 <= run["accuracy"] <= 1
+        assert 0 <= run["best_single_accuracy"] <= 1
+        assert run["ratio_to_best_single"] is None or run["ratio_to_best_single"] >= 0
+        assert all(0 <= m["accuracy"] <= 1 for m in run["single_models"].values())
+        # Every reply in the bank is written to be parseable, and parsed as the model meant it.
+        assert run["parse_failures"] == 0 and run["misread"] == 0
+    assert figures["vote_with_always_wrong"]["single_models"]["sim/foil"]["accuracy"] == 0
+    assert figures["vote"]["mean_calls"] == 5 and figures["vote_with_always_wrong"]["mean_calls"] == 6
+    assert 3 <= figures["adaptive"]["mean_calls"] <= 5
+
+    weights = figures["weights_after_pass2"]
+    assert set(weights) == {"choice", "number"}
+    assert all(0 < w["reliability"] < 1 and w["weight"] >= 0 for t in weights.values() for w in t.values())
+
+    timing = figures["timing"]
+    waited, early = timing["wait_for_all"], timing["early_stop_on"]
+    assert waited["ratio_wall_to_slowest_nominal"] > 0.9 and waited["stopped_early"] == 0
+    assert early["stopped_early"] == early["runs"] > 0
+    assert 0 < early["ratio_wall_to_slowest_nominal"] < waited["ratio_wall_to_slowest_nominal"]
+
+    smoke = figures["mcp_smoke"]
+    assert smoke["error_results"] == 0
+    assert smoke["same_answer_as_in_process"] == smoke["questions"] > 0
+    assert smoke["progress_notifications"] > 0
