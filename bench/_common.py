@@ -61,7 +61,7 @@ def table(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> N
     print(f"\n{title}")
     line = "  ".join("-" * w for w in widths)
     for i, row in enumerate(cells):
-        print("  ".join(c.rjust(w) if j else c.ljust(w) for j, (c, w) in enumerate(zip(row, widths))))
+        print("  ".join(c.rjust(w) if j else c.ljust(w) for j, (c, w) in enumerate(zip(row, widths, strict=True))))
         if i == 0:
             print(line)
 

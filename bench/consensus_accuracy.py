@@ -17,21 +17,33 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from mcp import Client
-
 from _common import (
-    SimProcess, machine, median, ms, parse_args, ratio, server_env, settings_for, table, temp_dir, write_json,
+    SimProcess,
+    machine,
+    median,
+    ms,
+    parse_args,
+    ratio,
+    server_env,
+    settings_for,
+    table,
+    temp_dir,
+    write_json,
 )
-from orcollective.collective import consensus as consensus_module
+from mcp import Client
+from questions import ALWAYS_WRONG, PANEL, PERSONAS, SEED, TIMING_PANEL, Question, build_bank, intended_answers
+
 from orcollective.collective.consensus import consensus
-from orcollective.collective.vote import log_odds_weight
+from orcollective.collective.vote import Ballot, log_odds_weight, tally
 from orcollective.doctor import server_params
 from orcollective.results import ConsensusResult
 from orcollective.runtime import Runtime, open_runtime
-from questions import ALWAYS_WRONG, PANEL, SEED, TIMING_PANEL, Question, build_bank, intended_answers, PERSONAS
 
 NAME = "consensus_accuracy"
-RELIABILITY_PRIOR = getattr(consensus_module, "RELIABILITY_PRIOR", (2.0, 1.0))
+try:
+    from orcollective.collective.history import RELIABILITY_PRIOR
+except ImportError:
+    from orcollective.collective.consensus import RELIABILITY_PRIOR
 WALL_GOAL = (1.05, 0.050)  # wall <= 1.05 x slowest + 50 ms
 PANEL_IDS = [p.model for p in PANEL]
 WITH_FOIL = [*PANEL_IDS, ALWAYS_WRONG.model]
@@ -41,8 +53,9 @@ TIMING_IDS = [p.model for p in TIMING_PANEL]
 # -- running the bank ---------------------------------------------------------------------------------
 
 
-async def run_bank(rt: Runtime, bank: list[Question], models: list[str], *, concurrency: int = 1,
-                   **options) -> list[ConsensusResult]:
+async def run_bank(
+    rt: Runtime, bank: list[Question], models: list[str], *, concurrency: int = 1, **options
+) -> list[ConsensusResult]:
     """One consensus per question, ``concurrency`` at a time; results in bank order."""
     gate = asyncio.Semaphore(concurrency)
 
@@ -65,12 +78,12 @@ def key_of(q: Question, shown: str | None) -> str | None:
 def score(bank: list[Question], results: list[ConsensusResult], intended: dict[str, dict[str, str]]) -> dict:
     """Panel and single-model accuracy, parse failures and misreadings, calls."""
     n = len(bank)
-    right = [key_of(q, r.answer) == q.key for q, r in zip(bank, results)]
+    right = [key_of(q, r.answer) == q.key for q, r in zip(bank, results, strict=True)]
     by_kind = Counter(q.kind for q in bank)
     singles: dict[str, dict] = {}
     parse_failures = misread = 0
     misread_examples = []
-    for q, r in zip(bank, results):
+    for q, r in zip(bank, results, strict=True):
         for resp in r.responses:
             if resp.model.endswith("(aggregator)"):
                 continue
@@ -85,9 +98,16 @@ def score(bank: list[Question], results: list[ConsensusResult], intended: dict[s
             elif got != intended[resp.model][q.qid]:
                 misread += 1
                 if len(misread_examples) < 5:
-                    misread_examples.append({"model": resp.model, "qid": q.qid, "excerpt": resp.excerpt,
-                                             "parsed": resp.answer, "meant": intended[resp.model][q.qid]})
-    for model, row in singles.items():
+                    misread_examples.append(
+                        {
+                            "model": resp.model,
+                            "qid": q.qid,
+                            "excerpt": resp.excerpt,
+                            "parsed": resp.answer,
+                            "meant": intended[resp.model][q.qid],
+                        }
+                    )
+    for row in singles.values():
         row["accuracy"] = round(row["right"] / n, 4)  # unanswered counts as wrong
     best_model = max(singles, key=lambda m: singles[m]["accuracy"]) if singles else None
     accuracy = sum(right) / n
@@ -97,7 +117,7 @@ def score(bank: list[Question], results: list[ConsensusResult], intended: dict[s
         "accuracy": round(accuracy, 4),
         "right": sum(right),
         "accuracy_by_kind": {
-            kind: round(sum(ok for q, ok in zip(bank, right) if q.kind == kind) / count, 4)
+            kind: round(sum(ok for q, ok in zip(bank, right, strict=True) if q.kind == kind) / count, 4)
             for kind, count in by_kind.items()
         },
         "single_models": singles,
@@ -116,19 +136,49 @@ def score(bank: list[Question], results: list[ConsensusResult], intended: dict[s
 
 
 def reliability_weights(rt: Runtime, models: list[str]) -> dict:
-    """The reliability the run store has learnt, and the log-odds weight ``weighted`` gives each model."""
+    """The reliability the run store has learnt, and the weight ``weighted`` gives each model from it."""
     out = {}
-    for answer_type, options in (("choice", 4), ("number", 10)):
+    for answer_type in ("choice", "number"):
         posterior = rt.store.reliability(models, answer_type, prior=RELIABILITY_PRIOR)
+        weights = product_weights(rt, models, answer_type)
         out[answer_type] = {
-            m: {"reliability": round(posterior[m].mean, 3), "weight": round(_weight(posterior[m].mean, options), 3)}
-            for m in models
+            m: {"reliability": round(posterior[m].mean, 3), "weight": round(weights[m], 3)} for m in models
         }
     return out
 
 
+def product_weights(rt: Runtime, models: list[str], answer_type: str) -> dict[str, float]:
+    """The weights exactly as the product computes them, wherever this version keeps that function."""
+    try:
+        from orcollective.collective import history
+    except ImportError:  # older layout: the weights were computed inside consensus.py
+        history = None
+    if history is not None and hasattr(history, "weights"):
+        return history.weights(rt.store, models, answer_type, []) or {m: 1.0 for m in models}
+    posterior = rt.store.reliability(models, answer_type, prior=RELIABILITY_PRIOR)
+    return {m: _weight(posterior[m].mean, {"choice": 4}.get(answer_type, 10)) for m in models}
+
+
+def oracle_weighted(bank: list[Question], results: list[ConsensusResult], scored: dict) -> dict:
+    """A reference, not a product figure: the product's own ``tally`` over the same parsed ballots, with
+    each model weighted by its *true* accuracy on this bank instead of a learnt reliability."""
+    accuracy = {m: s["accuracy"] for m, s in scored["single_models"].items()}
+    weights = {
+        kind: {m: _weight(p, options) for m, p in accuracy.items()} for kind, options in (("choice", 4), ("number", 10))
+    }
+    right = 0
+    for q, r in zip(bank, results, strict=True):
+        ballots = [Ballot(x.model, key_of(q, x.answer)) for x in r.responses if x.status == "ok"]
+        right += tally(ballots, weights[q.kind]).winner == q.key
+    return {
+        "accuracy": round(right / len(bank), 4),
+        "right": right,
+        "weights": {kind: {m: round(w, 3) for m, w in ws.items()} for kind, ws in weights.items()},
+    }
+
+
 def _weight(p: float, options: int) -> float:
-    """``log_odds_weight`` as the product defines it (older versions also took the number of options)."""
+    """``log_odds_weight`` as this version defines it (an older one also took the number of options)."""
     try:
         return log_odds_weight(p, options)
     except TypeError:
@@ -152,33 +202,39 @@ async def accuracy_experiments(
     async with open_runtime(settings("vote5")) as rt:
         results = await run_bank(rt, bank, PANEL_IDS, strategy="vote", early_stop=False, concurrency=6)
         figures["vote"] = score(bank, results, intended)
-        reference = {q.qid: r.answer for q, r in zip(bank, results)}
+        reference = {q.qid: r.answer for q, r in zip(bank, results, strict=True)}
     async with open_runtime(settings("vote6")) as rt:
-        figures["vote_with_always_wrong"] = score(
-            bank, await run_bank(rt, bank, WITH_FOIL, strategy="vote", early_stop=False, concurrency=6), intended
-        )
+        results = await run_bank(rt, bank, WITH_FOIL, strategy="vote", early_stop=False, concurrency=6)
+        figures["vote_with_always_wrong"] = score(bank, results, intended)
+        figures["offline_oracle_weighted"] = oracle_weighted(bank, results, figures["vote_with_always_wrong"])
     async with open_runtime(settings("weighted6")) as rt:
         # Sequential and in the same store: pass 1 starts from the prior and trains; pass 2 uses it.
         for label in ("pass1", "pass2"):
             before = reliability_weights(rt, WITH_FOIL)
             results = await run_bank(rt, bank, WITH_FOIL, strategy="weighted", early_stop=False)
-            figures[f"weighted_with_always_wrong_{label}"] = {**score(bank, results, intended),
-                                                              "weights_at_start": before}
+            figures[f"weighted_with_always_wrong_{label}"] = {
+                **score(bank, results, intended),
+                "weights_at_start": before,
+            }
         figures["weights_after_pass2"] = reliability_weights(rt, WITH_FOIL)
     async with open_runtime(settings("adaptive5")) as rt:
         results = await run_bank(rt, bank, PANEL_IDS, strategy="vote", adaptive=True, early_stop=False)
         adaptive = score(bank, results, intended)
         # Models the adaptive run did not ask are not wrong: compare with the full panel's best single model.
         best = figures["vote"]["best_single_accuracy"]
-        adaptive.update(best_single_model=figures["vote"]["best_single_model"], best_single_accuracy=best,
-                        ratio_to_best_single=ratio(adaptive["accuracy"], best),
-                        points_over_best_single=round(100 * (adaptive["accuracy"] - best), 1),
-                        note="single_models count questions a model was not asked as not right")
+        adaptive.update(
+            best_single_model=figures["vote"]["best_single_model"],
+            best_single_accuracy=best,
+            ratio_to_best_single=ratio(adaptive["accuracy"], best),
+            points_over_best_single=round(100 * (adaptive["accuracy"] - best), 1),
+            note="single_models count questions a model was not asked as not right",
+        )
         adaptive["panel_size"] = len(PANEL_IDS)
         adaptive["calls_share_of_panel"] = ratio(adaptive["mean_calls"], len(PANEL_IDS))
         adaptive["second_wave_asked"] = sum(r.calls > 3 for r in results)
-        adaptive["first_wave_membership"] = dict(Counter(
-            resp.model for r in results for resp in r.responses[:3]).most_common())
+        adaptive["first_wave_membership"] = dict(
+            Counter(resp.model for r in results for resp in r.responses[:3]).most_common()
+        )
         stats = rt.store.model_stats(PANEL_IDS)
         adaptive["store_errors_recorded"] = {m: s.errors for m, s in stats.items()} if stats else {}
         figures["adaptive"] = adaptive
@@ -196,8 +252,7 @@ async def timing_experiment(sim: SimProcess, workdir: Path, bank: list[Question]
             walls, inner, slowest_seen, stopped, cancelled_before = [], [], [], 0, sim.cancelled
             for q in bank:
                 started = time.perf_counter()
-                result = await consensus(rt, prompt=q.prompt, models=TIMING_IDS, strategy="vote",
-                                         early_stop=early_stop)
+                result = await consensus(rt, prompt=q.prompt, models=TIMING_IDS, strategy="vote", early_stop=early_stop)
                 walls.append(time.perf_counter() - started)
                 inner.append(result.latency_s)
                 slowest_seen.append(max(r.latency_s for r in result.responses if r.status == "ok"))
@@ -234,22 +289,30 @@ async def mcp_smoke(sim: SimProcess, workdir: Path, bank: list[Question], refere
     walls = []
     async with Client(server_params(env), read_timeout_seconds=60) as client:
         for q in bank:
+
             async def progress(done: float, total: float | None, message: str | None) -> None:
                 nonlocal progress_events
                 progress_events += 1
 
             started = time.perf_counter()
-            result = await client.call_tool("consensus", {"prompt": q.prompt, "models": PANEL_IDS,
-                                                          "strategy": "vote", "early_stop": False},
-                                            progress_callback=progress)
+            result = await client.call_tool(
+                "consensus",
+                {"prompt": q.prompt, "models": PANEL_IDS, "strategy": "vote", "early_stop": False},
+                progress_callback=progress,
+            )
             walls.append(time.perf_counter() - started)
             if result.is_error:
                 errors += 1
                 continue
             parsed = ConsensusResult.model_validate(result.structured_content)
             same += parsed.answer == reference[q.qid] and result.content[0].text.startswith("Answer: ")
-    return {"questions": len(bank), "same_answer_as_in_process": same, "error_results": errors,
-            "progress_notifications": progress_events, "wall_median_s": round(median(walls), 3)}
+    return {
+        "questions": len(bank),
+        "same_answer_as_in_process": same,
+        "error_results": errors,
+        "progress_notifications": progress_events,
+        "wall_median_s": round(median(walls), 3),
+    }
 
 
 # -- report ------------------------------------------------------------------------------------------------
@@ -261,15 +324,34 @@ def report(f: dict) -> None:
     adaptive = f["adaptive"]
     n = vote["questions"]
     designed = {p.model: p.accuracy for p in (*PANEL, ALWAYS_WRONG)}
-    rows = [[m, designed[m], PERSONAS[m].latency_s * f["latency_scale"], foil["single_models"][m]["accuracy"],
-             foil["single_models"][m]["right"]] for m in WITH_FOIL]
-    table(f"single models on the same {n} questions (answers as parsed from consensus responses)",
-          ["model", "designed acc", "latency s", "parsed acc", "right"], rows)
+    rows = [
+        [
+            m,
+            designed[m],
+            PERSONAS[m].latency_s * f["latency_scale"],
+            foil["single_models"][m]["accuracy"],
+            foil["single_models"][m]["right"],
+        ]
+        for m in WITH_FOIL
+    ]
+    table(
+        f"single models on the same {n} questions (answers as parsed from consensus responses)",
+        ["model", "designed acc", "latency s", "parsed acc", "right"],
+        rows,
+    )
 
     def row(label: str, s: dict) -> list:
-        return [label, s["accuracy"], s["right"], s["accuracy_by_kind"].get("choice"),
-                s["accuracy_by_kind"].get("number"), s["best_single_accuracy"], s["ratio_to_best_single"],
-                f"{s['points_over_best_single']:+.1f}", s["mean_calls"]]
+        return [
+            label,
+            s["accuracy"],
+            s["right"],
+            s["accuracy_by_kind"].get("choice"),
+            s["accuracy_by_kind"].get("number"),
+            s["best_single_accuracy"],
+            s["ratio_to_best_single"],
+            f"{s['points_over_best_single']:+.1f}",
+            s["mean_calls"],
+        ]
 
     table(
         f"panel accuracy on {n} questions (early_stop off); best single = best model in that panel",
@@ -282,13 +364,31 @@ def report(f: dict) -> None:
             row("vote, adaptive, 5 models", adaptive),
         ],
     )
-    print(f"   mean single-model accuracy (5 models): {vote['mean_single_accuracy']}; always-wrong model: "
-          f"{ALWAYS_WRONG.model} answers the shared distractor, latency {ALWAYS_WRONG.latency_s * f['latency_scale']:.2f} s")
+    oracle = f["offline_oracle_weighted"]
+    print(
+        f"   reference (offline, not a product run): the product's tally() on the vote-6 ballots with weights "
+        f"from each model's true accuracy: {oracle['accuracy']} ({oracle['right']}/{n})"
+    )
+    print(
+        f"   mean single-model accuracy (5 models): {vote['mean_single_accuracy']}; always-wrong model: "
+        f"{ALWAYS_WRONG.model} answers the shared distractor, "
+        f"latency {ALWAYS_WRONG.latency_s * f['latency_scale']:.2f} s"
+    )
     weights = f["weights_after_pass2"]
-    table("weights `weighted` uses after pass 2 (reliability = agreement with past consensus, Beta prior 2:1)",
-          ["model", "choice rel.", "choice w", "number rel.", "number w"],
-          [[m, weights["choice"][m]["reliability"], weights["choice"][m]["weight"],
-            weights["number"][m]["reliability"], weights["number"][m]["weight"]] for m in WITH_FOIL])
+    table(
+        "weights `weighted` uses after pass 2 (reliability = agreement with past consensus, Beta prior 2:1)",
+        ["model", "choice rel.", "choice w", "number rel.", "number w"],
+        [
+            [
+                m,
+                weights["choice"][m]["reliability"],
+                weights["choice"][m]["weight"],
+                weights["number"][m]["reliability"],
+                weights["number"][m]["weight"],
+            ]
+            for m in WITH_FOIL
+        ],
+    )
     table(
         "adaptive (3 most reliable, then fastest, first; the rest only on disagreement)",
         ["measure", "value"],
@@ -299,39 +399,84 @@ def report(f: dict) -> None:
             ["questions that needed the second wave", adaptive["second_wave_asked"]],
             ["accuracy", adaptive["accuracy"]],
             ["accuracy - plain vote (points)", f"{100 * (adaptive['accuracy'] - vote['accuracy']):+.1f}"],
-            ["first wave membership", ", ".join(f"{m.split('/')[-1]} {c}" for m, c in
-                                                adaptive["first_wave_membership"].items())],
+            [
+                "first wave membership",
+                ", ".join(f"{m.split('/')[-1]} {c}" for m, c in adaptive["first_wave_membership"].items()),
+            ],
         ],
     )
-    parse = [[label, s["parse_failures"], s["misread"], s["no_answer"]]
-             for label, s in (("vote 5", vote), ("vote 6", foil), ("weighted pass 1", w1),
-                              ("weighted pass 2", w2), ("adaptive", adaptive))]
-    table("normaliser: responses with no parsed answer, and parsed to something the model did not mean",
-          ["run", "answer None", "misread", "consensus None"], parse)
+    parse = [
+        [label, s["parse_failures"], s["misread"], s["no_answer"]]
+        for label, s in (
+            ("vote 5", vote),
+            ("vote 6", foil),
+            ("weighted pass 1", w1),
+            ("weighted pass 2", w2),
+            ("adaptive", adaptive),
+        )
+    ]
+    table(
+        "normaliser: responses with no parsed answer, and parsed to something the model did not mean",
+        ["run", "answer None", "misread", "consensus None"],
+        parse,
+    )
     t = f["timing"]
     waited, early = t["wait_for_all"], t["early_stop_on"]
     lat = ", ".join(f"{v * f['latency_scale']:.2f}" for v in t["panel_latencies_s"].values())
     table(
         f"wall time of one consensus (5 models, latencies {lat} s, all right); median of {waited['runs']} "
         "sequential runs",
-        ["mode", "wall s", "max s", "slowest answer s", "wall/slowest nominal", "wall/slowest seen",
-         "excess ms", "stopped early", "cancelled"],
-        [["wait for all", waited["wall_median_s"], waited["wall_max_s"], waited["slowest_answer_median_s"],
-          waited["ratio_wall_to_slowest_nominal"], waited["ratio_wall_to_slowest_measured"],
-          waited["excess_over_slowest_nominal_ms"], waited["stopped_early"], waited["requests_cancelled_at_simulator"]],
-         ["early_stop", early["wall_median_s"], early["wall_max_s"], early["slowest_answer_median_s"],
-          early["ratio_wall_to_slowest_nominal"], early["ratio_wall_to_slowest_measured"],
-          early["excess_over_slowest_nominal_ms"], early["stopped_early"], early["requests_cancelled_at_simulator"]]],
+        [
+            "mode",
+            "wall s",
+            "max s",
+            "slowest answer s",
+            "wall/slowest nominal",
+            "wall/slowest seen",
+            "excess ms",
+            "stopped early",
+            "cancelled",
+        ],
+        [
+            [
+                "wait for all",
+                waited["wall_median_s"],
+                waited["wall_max_s"],
+                waited["slowest_answer_median_s"],
+                waited["ratio_wall_to_slowest_nominal"],
+                waited["ratio_wall_to_slowest_measured"],
+                waited["excess_over_slowest_nominal_ms"],
+                waited["stopped_early"],
+                waited["requests_cancelled_at_simulator"],
+            ],
+            [
+                "early_stop",
+                early["wall_median_s"],
+                early["wall_max_s"],
+                early["slowest_answer_median_s"],
+                early["ratio_wall_to_slowest_nominal"],
+                early["ratio_wall_to_slowest_measured"],
+                early["excess_over_slowest_nominal_ms"],
+                early["stopped_early"],
+                early["requests_cancelled_at_simulator"],
+            ],
+        ],
     )
-    print(f"   goal ({waited['goal']}, wait for all): {'met' if waited['within_goal'] else 'NOT met'}; "
-          f"early_stop wall / wait-for-all wall = {early['ratio_to_wait_for_all']}")
-    print("   wall = perf_counter around consensus() (plan, catalog check, run store included); "
-          "slowest seen = slowest answer's own latency_s")
+    print(
+        f"   goal ({waited['goal']}, wait for all): {'met' if waited['within_goal'] else 'NOT met'}; "
+        f"early_stop wall / wait-for-all wall = {early['ratio_to_wait_for_all']}"
+    )
+    print(
+        "   wall = perf_counter around consensus() (plan, catalog check, run store included); "
+        "slowest seen = slowest answer's own latency_s"
+    )
     smoke = f["mcp_smoke"]
-    print(f"\nMCP smoke pass (orcollective serve over stdio, consensus tool, vote, early_stop off): "
-          f"{smoke['same_answer_as_in_process']}/{smoke['questions']} answers identical to the in-process run, "
-          f"{smoke['error_results']} error results, {smoke['progress_notifications']} progress notifications, "
-          f"median wall {smoke['wall_median_s']} s")
+    print(
+        f"\nMCP smoke pass (orcollective serve over stdio, consensus tool, vote, early_stop off): "
+        f"{smoke['same_answer_as_in_process']}/{smoke['questions']} answers identical to the in-process run, "
+        f"{smoke['error_results']} error results, {smoke['progress_notifications']} progress notifications, "
+        f"median wall {smoke['wall_median_s']} s"
+    )
 
 
 async def main() -> None:
@@ -342,9 +487,17 @@ async def main() -> None:
     scale = 0.2 if quick else 1.0  # latency scale: the quick run keeps the shapes, not the durations
     intended = {m: intended_answers(SEED, PERSONAS[m], full_bank) for m in WITH_FOIL}
     started = time.perf_counter()
-    figures: dict = {"script": NAME, "quick": quick, "machine": machine(), "seed": SEED, "latency_scale": scale,
-                     "panel": {p.model: {"designed_accuracy": p.accuracy, "latency_s": round(p.latency_s * scale, 4)}
-                               for p in (*PANEL, ALWAYS_WRONG)}}
+    figures: dict = {
+        "script": NAME,
+        "quick": quick,
+        "machine": machine(),
+        "seed": SEED,
+        "latency_scale": scale,
+        "panel": {
+            p.model: {"designed_accuracy": p.accuracy, "latency_s": round(p.latency_s * scale, 4)}
+            for p in (*PANEL, ALWAYS_WRONG)
+        },
+    }
     models = [*WITH_FOIL, *TIMING_IDS]
     with temp_dir(NAME) as workdir, SimProcess("questions:panel_scripts", SEED, models, scale) as sim:
         accuracy, reference = await accuracy_experiments(sim, workdir, bank, intended)
@@ -356,9 +509,11 @@ async def main() -> None:
         smoke_bank = choice[:1] + number[-1:] if quick else choice[:4] + number[:4]
         figures["mcp_smoke"] = await mcp_smoke(sim, workdir, smoke_bank, reference)
     figures["elapsed_s"] = round(time.perf_counter() - started, 1)
-    print(f"orcollective {NAME}: {'quick smoke run' if quick else 'full run'}; {len(bank)} questions "
-          f"(seed {SEED}), latency scale {scale}; simulator in its own process; load average "
-          f"{figures['machine']['loadavg_1m']} on {figures['machine']['cpus']} CPUs")
+    print(
+        f"orcollective {NAME}: {'quick smoke run' if quick else 'full run'}; {len(bank)} questions "
+        f"(seed {SEED}), latency scale {scale}; simulator in its own process; load average "
+        f"{figures['machine']['loadavg_1m']} on {figures['machine']['cpus']} CPUs"
+    )
     report(figures)
     print(f"\nelapsed {figures['elapsed_s']} s")
     write_json(args.out, figures)

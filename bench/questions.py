@@ -36,8 +36,7 @@ CHOICE_FACTS = [
     ("Which planet has the most confirmed moons?", "Saturn", "Jupiter", "Uranus", "Neptune"),
     ("What is the chemical symbol for gold?", "Au", "Ag", "Gd", "Go"),
     ("Which is the largest ocean on Earth?", "Pacific", "Atlantic", "Indian", "Arctic"),
-    ('Who wrote the novel "Pride and Prejudice"?', "Jane Austen", "Charlotte Bronte", "Mary Shelley",
-     "George Eliot"),
+    ('Who wrote the novel "Pride and Prejudice"?', "Jane Austen", "Charlotte Bronte", "Mary Shelley", "George Eliot"),
     ("What is the capital of Australia?", "Canberra", "Sydney", "Melbourne", "Perth"),
     ("Which gas makes up most of Earth's atmosphere?", "Nitrogen", "Oxygen", "Carbon dioxide", "Argon"),
     ("What is the smallest prime number?", "2", "1", "0", "3"),
@@ -47,24 +46,26 @@ CHOICE_FACTS = [
     ("How many bones are there in the adult human body?", "206", "212", "186", "226"),
     ("Which is the longest river in South America?", "Amazon", "Parana", "Orinoco", "Sao Francisco"),
     ("Who painted the Mona Lisa?", "Leonardo da Vinci", "Michelangelo", "Raphael", "Titian"),
-    ("What is the approximate speed of light in a vacuum?", "300,000 km/s", "3,000,000 km/s", "150,000 km/s",
-     "30,000 km/s"),
+    (
+        "What is the approximate speed of light in a vacuum?",
+        "300,000 km/s",
+        "3,000,000 km/s",
+        "150,000 km/s",
+        "30,000 km/s",
+    ),
     ("Which programming language was created by Guido van Rossum?", "Python", "Perl", "Ruby", "Java"),
     ("What is the largest mammal?", "Blue whale", "African elephant", "Sperm whale", "Giraffe"),
     ("Which organ produces insulin?", "Pancreas", "Liver", "Kidney", "Spleen"),
     ("What is the boiling point of water at sea level in degrees Fahrenheit?", "212", "100", "180", "232"),
-    ("Which country gave the Statue of Liberty to the United States?", "France", "United Kingdom", "Spain",
-     "Italy"),
+    ("Which country gave the Statue of Liberty to the United States?", "France", "United Kingdom", "Spain", "Italy"),
     ("What is the square root of 144?", "12", "14", "11", "16"),
     ("Which planet is known as the Red Planet?", "Mars", "Venus", "Jupiter", "Mercury"),
-    ("Who developed the theory of general relativity?", "Albert Einstein", "Isaac Newton", "Niels Bohr",
-     "Max Planck"),
+    ("Who developed the theory of general relativity?", "Albert Einstein", "Isaac Newton", "Niels Bohr", "Max Planck"),
     ("What is the main ingredient of guacamole?", "Avocado", "Lime", "Tomato", "Onion"),
     ("Which metal is liquid at room temperature?", "Mercury", "Gallium", "Lead", "Sodium"),
     ("What is the capital of Canada?", "Ottawa", "Toronto", "Vancouver", "Montreal"),
     ("How many sides does a hexagon have?", "6", "8", "5", "7"),
-    ("Which blood type is known as the universal donor?", "O negative", "AB positive", "A positive",
-     "B negative"),
+    ("Which blood type is known as the universal donor?", "O negative", "AB positive", "A positive", "B negative"),
     ("What is the largest desert in the world by area?", "Antarctic", "Sahara", "Gobi", "Arabian"),
     ('Which composer wrote the "Moonlight Sonata"?', "Beethoven", "Mozart", "Chopin", "Bach"),
     ("What is the currency of Japan?", "Yen", "Yuan", "Won", "Ringgit"),
@@ -83,7 +84,7 @@ def _choice(i: int, fact: tuple[str, ...], rng: random.Random) -> Question:
     question, right, lure, *others = fact
     texts = [right, lure, *others]
     rng.shuffle(texts)
-    options = {letter: text for letter, text in zip("ABCD", texts)}
+    options = {letter: text for letter, text in zip("ABCD", texts, strict=True)}
     letter_of = {text: letter for letter, text in options.items()}
     lines = "\n".join(f"{letter}) {text}" for letter, text in options.items())
     return Question(f"c{i:02d}", "choice", f"{question}\n{lines}", letter_of[right], letter_of[lure], options)
@@ -127,24 +128,46 @@ def _number(i: int, rng: random.Random) -> Question:
 def _word_problem(j: int, rng: random.Random) -> tuple[str, int, int, tuple[int, ...]]:
     if j == 0:
         boxes, pens = rng.randint(17, 89), rng.randint(12, 48)
-        return (f"A shop sells {boxes} boxes with {pens} pens in each box. How many pens does it sell in total?",
-                boxes * pens, boxes + pens, (boxes, pens))
+        return (
+            f"A shop sells {boxes} boxes with {pens} pens in each box. How many pens does it sell in total?",
+            boxes * pens,
+            boxes + pens,
+            (boxes, pens),
+        )
     if j == 1:
         speed, hours = rng.randint(45, 120), rng.randint(3, 9)
-        return (f"A train travels at {speed} km/h for {hours} hours. How far does it travel, in km?",
-                speed * hours, speed * (hours + 1), (speed, hours))
+        return (
+            f"A train travels at {speed} km/h for {hours} hours. How far does it travel, in km?",
+            speed * hours,
+            speed * (hours + 1),
+            (speed, hours),
+        )
     if j == 2:
         money, spent = rng.randint(1200, 4800), rng.randint(230, 990)
-        return (f"Maria has {money} dollars and spends {spent} dollars on a bicycle. How much money does she "
-                "have left, in dollars?", money - spent, money + spent, (money, spent))
+        return (
+            f"Maria has {money} dollars and spends {spent} dollars on a bicycle. How much money does she "
+            "have left, in dollars?",
+            money - spent,
+            money + spent,
+            (money, spent),
+        )
     if j == 3:
         per_day, days = rng.randint(12, 36), rng.randint(9, 28)
         pages = per_day * days
-        return (f"A book has {pages} pages. Tom reads {per_day} pages every day. How many days does he need "
-                "to finish the book?", days, days + 1, (pages, per_day))
+        return (
+            f"A book has {pages} pages. Tom reads {per_day} pages every day. How many days does he need "
+            "to finish the book?",
+            days,
+            days + 1,
+            (pages, per_day),
+        )
     rows, trees = rng.randint(14, 65), rng.randint(24, 140)
-    return (f"A farmer plants {rows} rows of {trees} apple trees, then sells 100 of the trees. How many "
-            "trees are left?", rows * trees - 100, rows * trees, (rows, trees, 100))
+    return (
+        f"A farmer plants {rows} rows of {trees} apple trees, then sells 100 of the trees. How many trees are left?",
+        rows * trees - 100,
+        rows * trees,
+        (rows, trees, 100),
+    )
 
 
 # -- the simulated panel ----------------------------------------------------------------------------------

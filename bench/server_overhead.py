@@ -18,12 +18,22 @@ import time
 from pathlib import Path
 
 import httpx
-from mcp import Client
-
 from _common import (
-    SimProcess, machine, median, ms, parse_args, percentile, ratio, server_env, settings_for, table, temp_dir,
+    SimProcess,
+    machine,
+    median,
+    ms,
+    parse_args,
+    percentile,
+    ratio,
+    server_env,
+    settings_for,
+    table,
+    temp_dir,
     write_json,
 )
+from mcp import Client
+
 from orcollective.doctor import server_params
 
 NAME = "server_overhead"
@@ -33,9 +43,11 @@ SLOW_MODEL = "sim/bench-slow"  # latency 0.3 s
 ZERO_MODEL = "sim/bench-zero"  # no latency
 SLOW_LATENCY_S = 0.3
 CONCURRENT = 20
-REPLY = ("A short simulated answer of about three hundred characters, so that the stream carries a few "
-         "deltas and the result a realistic amount of text. It says nothing in particular, and says it "
-         "politely, with enough words to be split into several pieces on the wire. The end.")
+REPLY = (
+    "A short simulated answer of about three hundred characters, so that the stream carries a few "
+    "deltas and the result a realistic amount of text. It says nothing in particular, and says it "
+    "politely, with enough words to be split into several pieces on the wire. The end."
+)
 PROMPT = "Say something short."
 
 
@@ -60,7 +72,9 @@ async def spawn_to_tools_list(env: dict[str, str], n: int, *, with_imports: bool
         dumped = tools.model_dump(mode="json", by_alias=True, exclude_none=True)
         tools_chars = len(compact(dumped["tools"]))
     startup = [_time_process([sys.executable, "-c", "pass"]) for _ in range(n)]
-    imports = [_time_process([sys.executable, "-c", "import orcollective.server"]) for _ in range(n)] if with_imports else []
+    imports = (
+        [_time_process([sys.executable, "-c", "import orcollective.server"]) for _ in range(n)] if with_imports else []
+    )
     return {
         "n": n,
         "median_s": round(median(total), 3),
@@ -89,9 +103,15 @@ def tools_list_wire(env: dict[str, str]) -> dict:
     from mcp_types.version import LATEST_HANDSHAKE_VERSION
 
     params = server_params(env)
-    process = subprocess.Popen([params.command, *params.args], env=params.env, stdin=subprocess.PIPE,
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [params.command, *params.args],
+        env=params.env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
     try:
+
         def send(message: dict) -> None:
             process.stdin.write((compact(message) + "\n").encode())
             process.stdin.flush()
@@ -104,9 +124,18 @@ def tools_list_wire(env: dict[str, str]) -> dict:
                 if json.loads(line).get("id") == request_id:
                     return line
 
-        send({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-            "protocolVersion": LATEST_HANDSHAKE_VERSION, "capabilities": {},
-            "clientInfo": {"name": "orcollective-bench", "version": "0"}}})
+        send(
+            {
+                "jsonrpc": "2.0",
+                "id": 1,
+                "method": "initialize",
+                "params": {
+                    "protocolVersion": LATEST_HANDSHAKE_VERSION,
+                    "capabilities": {},
+                    "clientInfo": {"name": "orcollective-bench", "version": "0"},
+                },
+            }
+        )
         reply(1)
         send({"jsonrpc": "2.0", "method": "notifications/initialized"})
         send({"jsonrpc": "2.0", "id": 2, "method": "tools/list"})
@@ -125,7 +154,10 @@ def tools_list_wire(env: dict[str, str]) -> dict:
         inputs = len(compact(tool.get("inputSchema", {})))
         outputs = len(compact(tool["outputSchema"])) if "outputSchema" in tool else 0
         per_tool[tool["name"]] = {
-            "total": whole, "input_schema": inputs, "output_schema": outputs, "other": whole - inputs - outputs,
+            "total": whole,
+            "input_schema": inputs,
+            "output_schema": outputs,
+            "other": whole - inputs - outputs,
         }
     total = len(compact(tools))
     return {
@@ -168,7 +200,7 @@ async def concurrent_chat(client: Client, sim: SimProcess, repeats: int) -> dict
         "wall_1_samples_s": [round(t, 3) for t in singles],
         "wall_20_samples_s": [round(t, 3) for t in batches],
         "ratio": ratio(many, one),
-        "ratio_per_repeat_median": round(median([b / s for b, s in zip(batches, singles)]), 3),
+        "ratio_per_repeat_median": round(median([b / s for b, s in zip(batches, singles, strict=True)]), 3),
         "goal_ratio": CONCURRENT_GOAL,
         "within_goal": many / one < CONCURRENT_GOAL,
         "errors": errors,
@@ -179,9 +211,7 @@ async def concurrent_chat(client: Client, sim: SimProcess, repeats: int) -> dict
 # -- 4. per-call overhead against a zero-latency model ---------------------------------------------------
 
 
-async def chat_overhead(
-    stdio: Client, sim: SimProcess, workdir: Path, calls: int, warmup: int, blocks: int
-) -> dict:
+async def chat_overhead(stdio: Client, sim: SimProcess, workdir: Path, calls: int, warmup: int, blocks: int) -> dict:
     from orcollective import core
     from orcollective.runtime import open_runtime
     from orcollective.server import build_server
@@ -196,6 +226,7 @@ async def chat_overhead(
         open_runtime(settings_for(sim.base_url, sim.api_key, workdir / "core")) as rt,
         Client(build_server(settings_for(sim.base_url, sim.api_key, workdir / "memory"))) as memory,
     ):
+
         async def direct() -> str:
             parts = []
             async with http.stream("POST", "/chat/completions", json=body, headers=headers) as response:
@@ -273,20 +304,35 @@ def report(figures: dict) -> None:
             ["  of which spawn + initialize", spawn["spawn_and_initialize_median_s"], None],
             ["  of which tools/list request", spawn["tools_list_request_median_s"], None],
             ["bare `python -c pass`", spawn["python_startup_median_s"], spawn["ratio_to_python_startup"]],
-            ["`python -c 'import orcollective.server'`", spawn["import_orcollective_server_median_s"],
-             spawn["ratio_to_import_only"]],
+            [
+                "`python -c 'import orcollective.server'`",
+                spawn["import_orcollective_server_median_s"],
+                spawn["ratio_to_import_only"],
+            ],
         ],
     )
     print("   ratio column: server start-up to tools/list, divided by that row's time")
     size = figures["tools_list_size"]
     rows = [[name, t["total"], t["input_schema"], t["output_schema"], t["other"]] for name, t in size["tools"].items()]
-    rows.append(["all tools", size["total_chars"], size["input_schema_chars"], size["output_schema_chars"],
-                 size["total_chars"] - size["input_schema_chars"] - size["output_schema_chars"]])
-    table("2. tools/list size in characters (compact JSON of result.tools, as sent over stdio)",
-          ["tool", "total", "inputSchema", "outputSchema", "name+description+annotations"], rows)
-    print(f"   goal: whole final surface < {size['goal_chars']:,} chars -> now {size['total_chars']:,} "
-          f"({size['share_of_goal']:.0%} of the goal); whole JSON-RPC line {size['message_chars']:,} chars "
-          f"(protocol {size['protocol_version']})")
+    rows.append(
+        [
+            "all tools",
+            size["total_chars"],
+            size["input_schema_chars"],
+            size["output_schema_chars"],
+            size["total_chars"] - size["input_schema_chars"] - size["output_schema_chars"],
+        ]
+    )
+    table(
+        "2. tools/list size in characters (compact JSON of result.tools, as sent over stdio)",
+        ["tool", "total", "inputSchema", "outputSchema", "name+description+annotations"],
+        rows,
+    )
+    print(
+        f"   goal: whole final surface < {size['goal_chars']:,} chars -> now {size['total_chars']:,} "
+        f"({size['share_of_goal']:.0%} of the goal); whole JSON-RPC line {size['message_chars']:,} chars "
+        f"(protocol {size['protocol_version']})"
+    )
     conc = figures["concurrent_chat"]
     table(
         f"3. {conc['concurrent_calls']} concurrent chat calls in one stdio session, model latency "
@@ -307,15 +353,21 @@ def report(figures: dict) -> None:
         f"4. one chat call against a zero-latency model, sequential; {over['calls_per_method']} calls per "
         f"method in {over['blocks']} interleaved blocks after {over['warmup_per_method']} warm-up",
         ["path", "median ms", "p90 ms", "min ms", "- direct ms", "/ direct"],
-        [[name, m["median_ms"], m["p90_ms"], m["min_ms"], m["overhead_vs_direct_ms"], m["ratio_vs_direct"]]
-         for name, m in over["methods"].items()],
+        [
+            [name, m["median_ms"], m["p90_ms"], m["min_ms"], m["overhead_vs_direct_ms"], m["ratio_vs_direct"]]
+            for name, m in over["methods"].items()
+        ],
     )
-    print("   direct_httpx: httpx POST stream=true + SSE parse; core_chat: orcollective.core.chat (catalog "
-          "check, run store, client),\n   no MCP; mcp_in_memory: Client(build_server(...)); mcp_stdio: "
-          "the real server as a subprocess. MCP rows include the client SDK's work.")
-    print(f"   MCP layer in memory (mcp_in_memory - core_chat): {over['mcp_layer_in_memory_ms']} ms; "
-          f"stdio transport (mcp_stdio - mcp_in_memory): {over['stdio_transport_ms']} ms; "
-          f"same text on every path: {over['same_text_everywhere']}")
+    print(
+        "   direct_httpx: httpx POST stream=true + SSE parse; core_chat: orcollective.core.chat (catalog "
+        "check, run store, client),\n   no MCP; mcp_in_memory: Client(build_server(...)); mcp_stdio: "
+        "the real server as a subprocess. MCP rows include the client SDK's work."
+    )
+    print(
+        f"   MCP layer in memory (mcp_in_memory - core_chat): {over['mcp_layer_in_memory_ms']} ms; "
+        f"stdio transport (mcp_stdio - mcp_in_memory): {over['stdio_transport_ms']} ms; "
+        f"same text on every path: {over['same_text_everywhere']}"
+    )
 
 
 async def main() -> None:
@@ -339,8 +391,10 @@ async def main() -> None:
                 stdio, sim, workdir, calls=20 if quick else 200, warmup=3 if quick else 10, blocks=1 if quick else 4
             )
     figures["elapsed_s"] = round(time.perf_counter() - started, 1)
-    print(f"orcollective {NAME}: {'quick smoke run' if quick else 'full run'}; simulator on {sim.base_url} "
-          f"(own process); load average {figures['machine']['loadavg_1m']} on {figures['machine']['cpus']} CPUs")
+    print(
+        f"orcollective {NAME}: {'quick smoke run' if quick else 'full run'}; simulator on {sim.base_url} "
+        f"(own process); load average {figures['machine']['loadavg_1m']} on {figures['machine']['cpus']} CPUs"
+    )
     report(figures)
     print(f"\nelapsed {figures['elapsed_s']} s")
     write_json(args.out, figures)

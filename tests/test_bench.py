@@ -14,7 +14,10 @@ def run_quick(script: str, tmp_path: Path) -> tuple[dict, str]:
     out = tmp_path / f"{script}.json"
     proc = subprocess.run(
         [sys.executable, f"bench/{script}.py", "--quick", "--out", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 0, f"stdout:\n{proc.stdout[-3000:]}\nstderr:\n{proc.stderr[-5000:]}"
     return json.loads(out.read_text()), proc.stdout
@@ -59,8 +62,13 @@ def test_consensus_accuracy_quick(tmp_path: Path) -> None:
     assert figures["quick"] is True
     assert "panel accuracy" in stdout
 
-    runs = ["vote", "vote_with_always_wrong", "weighted_with_always_wrong_pass1",
-            "weighted_with_always_wrong_pass2", "adaptive"]
+    runs = [
+        "vote",
+        "vote_with_always_wrong",
+        "weighted_with_always_wrong_pass1",
+        "weighted_with_always_wrong_pass2",
+        "adaptive",
+    ]
     for name in runs:
         run = figures[name]
         assert run["questions"] == 6

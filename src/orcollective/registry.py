@@ -1,51 +1,38 @@
 """The model catalog: fetched from OpenRouter, cached on disk, kept parsed in memory.
 
-The disk cache (diskcache in ``cache_dir``, shared by every server process on the machine) holds
-``{"fetched_at": ts, "models": raw_list}``. A fresh copy (younger than ``ttl_s``) is served as is.
-A stale copy is served at once while one background task refetches it (stale-while-revalidate);
-a short lease in the cache keeps two processes from refetching together. With no copy at all the
-first caller fetches and waits. A failed background fetch keeps the stale copy and logs a warning.
-A corrupted database is moved aside and rebuilt; if the disk cannot be used at all the registry
-carries on from memory.
+The disk cache (``orcollective.model_cache``: diskcache in ``cache_dir``, shared by every server
+process on the machine) holds ``{"fetched_at": ts, "models": raw_list}``. A fresh copy (younger
+than ``ttl_s``) is served as is. A stale copy is served at once while one background task refetches
+it (stale-while-revalidate); a short lease in the cache keeps two processes from refetching
+together. With no copy at all the first caller fetches and waits. A failed background fetch keeps
+the stale copy and logs a warning. A corrupted database is moved aside and rebuilt; if the disk
+cannot be used at all the registry carries on from memory.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import sqlite3
 import time
-import uuid
-import zlib
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from difflib import SequenceMatcher
 from pathlib import Path
-from typing import Any, Literal, TypeVar
-
-from diskcache import Cache, JSONDisk, Timeout
-from diskcache.core import DBNAME
+from typing import Any, Literal
 
 from orcollective.errors import InvalidArgument, MalformedResponse, UnknownModel
+from orcollective.model_cache import LEASE_S, ModelCache
 from orcollective.models import ModelInfo
 
 __all__ = ["Fetch", "ModelInfo", "ModelPage", "ModelRegistry", "Sort"]
 
 Fetch = Callable[[], Awaitable[list[dict]]]
 Sort = Literal["name", "price", "context", "newest"]
-T = TypeVar("T")
 
 log = logging.getLogger("orcollective.registry")
 
-_CATALOG = "catalog"
-_FETCHED_AT = "catalog-fetched-at"
-_LEASE = "refresh-lease"
-_LEASE_S = 30
 _RETRY_AFTER_FAILURE_S = 60.0
-# A lock wait blocks the event loop, so give up quickly; writers hold the lock for milliseconds.
-_DB_TIMEOUT_S = 2.0
 # OpenRouter routing shortcuts that select providers for a catalog model without being catalog ids.
 _ROUTING_VARIANTS = frozenset({"nitro", "floor", "online"})
 _SORTS = ("name", "price", "context", "newest")
@@ -74,112 +61,6 @@ class _Catalog:
         return cls(fetched_at, by_id)
 
 
-class _DiskCache:
-    """The diskcache database; every failure degrades to "nothing cached" instead of raising."""
-
-    def __init__(self, directory: Path) -> None:
-        self._dir = directory
-        self._cache: Cache | None = None
-        self._inode: int | None = None
-
-    def read_fetched_at(self) -> float | None:
-        value = self._run(lambda cache: self._get(cache, _FETCHED_AT), None)
-        return float(value) if isinstance(value, (int, float)) else None
-
-    def read(self) -> tuple[float, list[Any]] | None:
-        entry = self._run(lambda cache: self._get(cache, _CATALOG), None)
-        if not isinstance(entry, dict):
-            return None
-        fetched_at, models = entry.get("fetched_at"), entry.get("models")
-        if not isinstance(fetched_at, (int, float)) or not isinstance(models, list):
-            return None
-        return float(fetched_at), models
-
-    def write(self, fetched_at: float, raw_models: list[Any]) -> None:
-        def op(cache: Cache) -> None:
-            with cache.transact():
-                cache.set(_CATALOG, {"fetched_at": fetched_at, "models": raw_models})
-                cache.set(_FETCHED_AT, fetched_at)
-
-        self._run(op, None)
-
-    def acquire_lease(self) -> str | None:
-        """A token if this process may refetch now, None if another one holds the lease."""
-        token = uuid.uuid4().hex
-        # Without a usable disk there is no one to coordinate with, so refetching is allowed.
-        acquired = self._run(lambda cache: cache.add(_LEASE, token, expire=_LEASE_S), True)
-        return token if acquired else None
-
-    def release_lease(self, token: str) -> None:
-        def op(cache: Cache) -> None:
-            with cache.transact():
-                if cache.get(_LEASE) == token:
-                    cache.delete(_LEASE)
-
-        self._run(op, None)
-
-    def close(self) -> None:
-        if self._cache is not None:
-            self._cache.close()
-            self._cache = None
-
-    def _get(self, cache: Cache, key: str) -> Any:
-        try:
-            return cache.get(key)
-        except (zlib.error, ValueError):
-            # A damaged value (file): drop the catalog so the next fetch rewrites it.
-            log.warning("Model cache entry %r in %s is unreadable; discarding it.", key, self._dir)
-            cache.delete(_CATALOG)
-            cache.delete(_FETCHED_AT)
-            return None
-
-    def _open(self) -> Cache:
-        db = self._dir / DBNAME
-        if self._cache is not None and self._inode != _inode(db):
-            # Another process moved a corrupted database aside and rebuilt it: follow it there.
-            self.close()
-        if self._cache is None:
-            self._cache = Cache(str(self._dir), timeout=_DB_TIMEOUT_S, disk=JSONDisk)
-            self._inode = _inode(db)
-        return self._cache
-
-    def _run(self, op: Callable[[Cache], T], default: T) -> T:
-        # Try as is, then on a new connection (another process may have rebuilt the database),
-        # then on a rebuilt database; after that, run without the disk.
-        error: Exception | None = None
-        for attempt in range(3):
-            try:
-                return op(self._open())
-            except (Timeout, sqlite3.Error, OSError) as exc:
-                if isinstance(exc, Timeout) or "locked" in str(exc):
-                    log.warning("Model cache in %s is busy; skipping it this time.", self._dir)
-                    return default
-                error = exc
-                self.close()
-                if attempt == 1:
-                    self._move_aside(exc)
-        log.warning("Model cache in %s is unusable (%s); continuing without it.", self._dir, error)
-        return default
-
-    def _move_aside(self, exc: Exception) -> None:
-        db = self._dir / DBNAME
-        log.warning("Model cache %s is corrupted (%s); moving it aside and rebuilding.", db, exc)
-        try:
-            if db.exists():
-                os.replace(db, db.with_name(DBNAME + ".corrupt"))
-            for suffix in ("-wal", "-shm"):
-                db.with_name(DBNAME + suffix).unlink(missing_ok=True)
-        except OSError as move_error:
-            log.warning("Could not move %s aside: %s", db, move_error)
-
-
-def _inode(path: Path) -> int | None:
-    try:
-        return path.stat().st_ino
-    except OSError:
-        return None
-
-
 class ModelRegistry:
     """The OpenRouter model catalog with lookups, search and pricing; see the module docstring."""
 
@@ -191,7 +72,7 @@ class ModelRegistry:
         ttl_s: float = 3600.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._disk = _DiskCache(Path(cache_dir))
+        self._disk = ModelCache(Path(cache_dir))
         self._fetch = fetch
         self._ttl = ttl_s
         self._clock = clock
@@ -348,7 +229,7 @@ class ModelRegistry:
         token = self._disk.acquire_lease()
         if token is None:
             # Another process is refetching; its copy reaches this one through the disk cache.
-            self._quiet_until = self._clock() + _LEASE_S
+            self._quiet_until = self._clock() + LEASE_S
             return
         self._lease = token
         try:
@@ -356,9 +237,7 @@ class ModelRegistry:
         except Exception as exc:  # noqa: BLE001 - whatever the fetch raises, the stale copy stays usable
             self._quiet_until = self._clock() + _RETRY_AFTER_FAILURE_S
             age_min = (self._clock() - self._catalog.fetched_at) / 60 if self._catalog else 0.0
-            log.warning(
-                "Refreshing the model catalog failed (%r); serving the copy from %.0f min ago.", exc, age_min
-            )
+            log.warning("Refreshing the model catalog failed (%r); serving the copy from %.0f min ago.", exc, age_min)
         finally:
             if self._lease == token:
                 self._disk.release_lease(token)

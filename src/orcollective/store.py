@@ -2,57 +2,26 @@
 
 It survives restarts, feeds the per-model reliability used by weighted voting and is the
 spend ledger behind the ``usage`` tool. Every failure surfaces as ``StoreError``, so a caller
-can log it and still return the answer. A corrupted file, found at open or by any later
-operation, is moved aside as ``<name>.corrupt-<timestamp>`` and a fresh store takes its place.
-
-Concurrency: one connection shared by all threads (``check_same_thread=False``) behind a lock,
-so the server may call any method through ``asyncio.to_thread``. Other processes share the
-file through WAL mode and a busy timeout; writes take the write lock up front (``BEGIN
-IMMEDIATE``) so a busy file waits out the timeout instead of failing on a lock upgrade.
+can log it and still return the answer. The database itself (schema, connection sharing across
+threads and processes, recovery from a corrupted file) is ``orcollective.database``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-import logging
 import re
 import secrets
 import sqlite3
 import statistics
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
+from orcollective.database import Database
 from orcollective.errors import StoreError
 
-log = logging.getLogger("orcollective.store")
-
-T = TypeVar("T")
-
-SCHEMA_VERSION = 1
-_SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS runs (
-        id TEXT PRIMARY KEY, tool TEXT NOT NULL, status TEXT NOT NULL, created_at REAL NOT NULL,
-        finished_at REAL, arguments TEXT NOT NULL, summary TEXT, result TEXT, error TEXT,
-        cost_usd REAL)""",
-    "CREATE INDEX IF NOT EXISTS runs_created ON runs (created_at)",
-    """CREATE TABLE IF NOT EXISTS calls (
-        id INTEGER PRIMARY KEY, run_id TEXT NOT NULL, model TEXT NOT NULL, role TEXT NOT NULL,
-        created_at REAL NOT NULL, answer TEXT, excerpt TEXT, latency_s REAL, cost_usd REAL,
-        cost_source TEXT, prompt_tokens INTEGER, completion_tokens INTEGER, error TEXT,
-        generation_id TEXT)""",
-    "CREATE INDEX IF NOT EXISTS calls_run ON calls (run_id)",
-    "CREATE INDEX IF NOT EXISTS calls_model ON calls (model)",
-    "CREATE INDEX IF NOT EXISTS calls_created ON calls (created_at)",
-    """CREATE TABLE IF NOT EXISTS outcomes (
-        id INTEGER PRIMARY KEY, model TEXT NOT NULL, answer_type TEXT NOT NULL,
-        agreed INTEGER NOT NULL, run_id TEXT, created_at REAL NOT NULL)""",
-    "CREATE INDEX IF NOT EXISTS outcomes_type_model ON outcomes (answer_type, model)",
-)
 STATUSES = ("done", "error", "cancelled", "running")
 SUMMARY_CHARS = 120
 _CALL_COLUMNS = (
@@ -64,16 +33,12 @@ _RUN_COLUMNS = (
     "id, tool, status, created_at, finished_at, "
     "COALESCE(cost_usd, (SELECT SUM(c.cost_usd) FROM calls c WHERE c.run_id = runs.id)) AS cost_usd"
 )
-_SECRET_NAME = re.compile(
-    r"(?:^|[_-])(?:(?:api[_-]?)?key|authorization|secret|password|token)$", re.IGNORECASE
-)
+_SECRET_NAME = re.compile(r"(?:^|[_-])(?:(?:api[_-]?)?key|authorization|secret|password|token)$", re.IGNORECASE)
 # OpenRouter keys, and OpenAI-style keys for other OpenAI-compatible base URLs.
 _SECRET_VALUE = re.compile(r"sk-or-[A-Za-z0-9_-]+|sk-[A-Za-z0-9_-]{20,}")
 _REDACTED = "[redacted]"
 # Image data URLs run to megabytes; a run record keeps only their media type and size.
 _DATA_URL_KEEP = 256
-_CORRUPT_CODES = (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
-_BUSY_CODES = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 @dataclass(frozen=True)
@@ -106,24 +71,13 @@ class ModelStats:
     mean_cost_usd: float | None
 
 
-class _Corrupt(StoreError):
-    """The database file is damaged; inside the store it triggers a rebuild."""
-
-
 class RunStore:
     """SQLite store of runs, their model calls, and consensus outcomes per model."""
 
-    def __init__(
-        self, path: Path, *, clock: Callable[[], float] = time.time, busy_timeout: float = 5.0
-    ) -> None:
+    def __init__(self, path: Path, *, clock: Callable[[], float] = time.time, busy_timeout: float = 5.0) -> None:
         self.path = Path(path)
         self._clock = clock
-        self._busy_timeout = busy_timeout
-        self._lock = threading.Lock()
-        self._conn: sqlite3.Connection | None = None
-        self._closed = False
-        with self._lock:
-            self._open(verify=False)
+        self._db = Database(self.path, clock=clock, busy_timeout=busy_timeout)
 
     def start_run(self, tool: str, arguments: Mapping[str, Any]) -> str:
         """Record a new run with status "running" and return its id, e.g. "r_3f9a1c2b7d"."""
@@ -139,13 +93,12 @@ class RunStore:
             while conn.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone():
                 run_id = "r_" + secrets.token_hex(5)
             conn.execute(
-                "INSERT INTO runs (id, tool, status, created_at, arguments, summary) "
-                "VALUES (?, ?, 'running', ?, ?, ?)",
+                "INSERT INTO runs (id, tool, status, created_at, arguments, summary) VALUES (?, ?, 'running', ?, ?, ?)",
                 (run_id, *values),
             )
             return run_id
 
-        return self._run("start a run", insert, write=True)
+        return self._db.run("start a run", insert, write=True)
 
     def record_call(
         self,
@@ -168,10 +121,8 @@ class RunStore:
             run_id, model, role, self._clock(), _redact(answer), _redact(excerpt), latency_s, cost_usd,
             cost_source, prompt_tokens, completion_tokens, _redact(error), generation_id,
         )  # fmt: skip
-        sql = (
-            f"INSERT INTO calls (run_id, {', '.join(_CALL_COLUMNS)}) VALUES ({', '.join('?' * len(values))})"
-        )
-        self._run("record a call", lambda conn: conn.execute(sql, values), write=True)
+        sql = f"INSERT INTO calls (run_id, {', '.join(_CALL_COLUMNS)}) VALUES ({', '.join('?' * len(values))})"
+        self._db.run("record a call", lambda conn: conn.execute(sql, values), write=True)
 
     def finish_run(
         self,
@@ -200,7 +151,7 @@ class RunStore:
             if cursor.rowcount == 0:
                 raise StoreError(f"No run {run_id!r} in the run store; use the id start_run returned.")
 
-        self._run("finish a run", update, write=True)
+        self._db.run("finish a run", update, write=True)
 
     def get_run(self, run_id: str) -> dict | None:
         """One run with its arguments, result and calls (in order), or None if unknown."""
@@ -220,7 +171,7 @@ class RunStore:
             run["calls"] = [dict(call) for call in calls]
             return run
 
-        return self._run("read a run", read)
+        return self._db.run("read a run", read)
 
     def list_runs(
         self, *, limit: int = 20, offset: int = 0, tool: str | None = None, status: str | None = None
@@ -228,9 +179,7 @@ class RunStore:
         """Runs newest first, with their call count and the start of their prompt."""
         if limit < 0 or offset < 0:
             raise StoreError("limit and offset must be zero or more.")
-        filters = {
-            column: value for column, value in (("tool", tool), ("status", status)) if value is not None
-        }
+        filters = {column: value for column, value in (("tool", tool), ("status", status)) if value is not None}
         where = " AND ".join(f"{column} = ?" for column in filters)
         sql = (
             f"SELECT {_RUN_COLUMNS}, summary, "
@@ -240,7 +189,7 @@ class RunStore:
             "ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?"
         )
         params = (*filters.values(), limit, offset)
-        return self._run("list runs", lambda conn: [dict(row) for row in conn.execute(sql, params)])
+        return self._db.run("list runs", lambda conn: [dict(row) for row in conn.execute(sql, params)])
 
     def ledger(self, *, since: float | None = None) -> dict:
         """Spend recorded by this server's calls: total, and by model, tool and UTC day."""
@@ -256,9 +205,7 @@ class RunStore:
                 )
                 return [dict(row) for row in rows]
 
-            calls, total = conn.execute(
-                f"SELECT COUNT(*), TOTAL(c.cost_usd) FROM calls c {where}", params
-            ).fetchone()
+            calls, total = conn.execute(f"SELECT COUNT(*), TOTAL(c.cost_usd) FROM calls c {where}", params).fetchone()
             return {
                 "total_usd": total,
                 "calls": calls,
@@ -267,15 +214,13 @@ class RunStore:
                 "by_day": group("strftime('%Y-%m-%d', c.created_at, 'unixepoch')", "day", "day DESC"),
             }
 
-        return self._run("read the ledger", read)
+        return self._db.run("read the ledger", read)
 
-    def record_outcome(
-        self, model: str, answer_type: str, agreed: bool, *, run_id: str | None = None
-    ) -> None:
+    def record_outcome(self, model: str, answer_type: str, agreed: bool, *, run_id: str | None = None) -> None:
         """Record whether ``model``'s answer agreed with a run's consensus answer."""
         values = (model, answer_type, int(bool(agreed)), run_id, self._clock())
         sql = "INSERT INTO outcomes (model, answer_type, agreed, run_id, created_at) VALUES (?, ?, ?, ?, ?)"
-        self._run("record an outcome", lambda conn: conn.execute(sql, values), write=True)
+        self._db.run("record an outcome", lambda conn: conn.execute(sql, values), write=True)
 
     def reliability(
         self, models: Sequence[str], answer_type: str, *, prior: tuple[float, float] = (1.0, 1.0)
@@ -292,7 +237,7 @@ class RunStore:
             f"WHERE answer_type = ? AND model IN ({', '.join('?' * len(wanted))}) GROUP BY model"
         )
         params = (answer_type, *wanted)
-        rows = self._run("read reliability", lambda conn: conn.execute(sql, params).fetchall())
+        rows = self._db.run("read reliability", lambda conn: conn.execute(sql, params).fetchall())
         counts = {model: (agreed, n - agreed) for model, agreed, n in rows}
         return {
             model: Reliability(prior_a + agreed, prior_b + disagreed, (prior_a, prior_b))
@@ -312,8 +257,7 @@ class RunStore:
 
         def read(conn: sqlite3.Connection) -> tuple[list, dict[str, list[float]]]:
             totals = conn.execute(
-                f"SELECT model, COUNT(*), COUNT(error), AVG(cost_usd) FROM calls {where} "
-                "GROUP BY model ORDER BY model",
+                f"SELECT model, COUNT(*), COUNT(error), AVG(cost_usd) FROM calls {where} GROUP BY model ORDER BY model",
                 params,
             ).fetchall()
             latencies: dict[str, list[float]] = {}
@@ -322,7 +266,7 @@ class RunStore:
                 latencies.setdefault(model, []).append(latency)
             return totals, latencies
 
-        totals, latencies = self._run("read model stats", read)
+        totals, latencies = self._db.run("read model stats", read)
         stats = {}
         for model, calls, errors, mean_cost in totals:
             latency = statistics.median(latencies[model]) if model in latencies else None
@@ -331,128 +275,7 @@ class RunStore:
 
     def close(self) -> None:
         """Close the connection; any later call raises StoreError."""
-        with self._lock:
-            self._closed = True
-            conn, self._conn = self._conn, None
-            if conn is not None:
-                try:
-                    conn.close()
-                except sqlite3.Error as exc:
-                    raise StoreError(f"Could not close the run store {self.path}: {exc}") from exc
-
-    def _run(self, op: str, fn: Callable[[sqlite3.Connection], T], *, write: bool = False) -> T:
-        """Run ``fn`` in one transaction; on corruption rebuild the store and run it once more."""
-        with self._lock:
-            if self._closed:
-                raise StoreError("The run store is closed.")
-            try:
-                return self._transact(op, fn, write)
-            except _Corrupt as exc:
-                log.warning("%s Rebuilding.", exc)
-                conn, self._conn = self._conn, None
-                with contextlib.suppress(sqlite3.Error):  # a handle on a damaged file
-                    conn.close()
-                # Check before moving the file aside: another process may have rebuilt it already.
-                self._open(verify=True)
-            return self._transact(op, fn, write)
-
-    def _transact(self, op: str, fn: Callable[[sqlite3.Connection], T], write: bool) -> T:
-        if self._conn is None:  # a reopen failed earlier (e.g. the file was locked): try again
-            self._open(verify=False)
-        conn = self._conn
-        try:
-            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-            try:
-                result = fn(conn)
-                conn.commit()
-            except BaseException:
-                if conn.in_transaction:
-                    conn.rollback()
-                raise
-            return result
-        except sqlite3.Error as exc:
-            raise self._translate(op, exc) from exc
-
-    def _open(self, *, verify: bool) -> None:
-        """Connect, moving a corrupted file aside and starting a fresh store in its place."""
-        try:
-            self._conn = self._connect(verify=verify)
-        except _Corrupt as exc:
-            self._move_aside(exc)
-            self._conn = self._connect(verify=False)
-
-    def _connect(self, *, verify: bool) -> sqlite3.Connection:
-        conn = None
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(
-                self.path, timeout=self._busy_timeout, isolation_level=None, check_same_thread=False
-            )
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode = WAL")
-            # NORMAL is crash-safe in WAL mode and avoids an fsync per recorded call.
-            conn.execute("PRAGMA synchronous = NORMAL")
-            _migrate(conn)
-            if verify and conn.execute("PRAGMA quick_check").fetchone()[0] != "ok":
-                raise _Corrupt(f"Run store {self.path} failed its integrity check.")
-            return conn
-        except BaseException as exc:
-            if conn is not None:
-                conn.close()
-            if isinstance(exc, sqlite3.Error):
-                raise self._translate("open", exc) from exc
-            if isinstance(exc, OSError):
-                raise StoreError(f"Cannot create the run store at {self.path}: {exc}.") from exc
-            raise
-
-    def _move_aside(self, cause: _Corrupt) -> None:
-        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(self._clock()))
-        aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
-        n = 0
-        while aside.exists():
-            n += 1
-            aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}-{n}")
-        try:
-            for suffix in ("", "-wal", "-shm"):
-                with contextlib.suppress(FileNotFoundError):  # no side file, or another process won
-                    Path(f"{self.path}{suffix}").rename(f"{aside}{suffix}")
-        except OSError as exc:
-            raise StoreError(f"{cause} Moving it aside failed ({exc}); delete it.") from exc
-        log.warning("%s Moved it to %s and started a fresh store.", cause, aside)
-
-    def _translate(self, op: str, exc: sqlite3.Error) -> StoreError:
-        """The StoreError for a sqlite error; ``_Corrupt`` when the file is damaged."""
-        code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
-        if code in _CORRUPT_CODES:
-            return _Corrupt(f"Run store {self.path} is corrupted ({exc}); delete it to start afresh.")
-        if code in _BUSY_CODES:
-            return StoreError(
-                f"Run store {self.path} is locked by another process (waited {self._busy_timeout:g} s "
-                f"to {op}); try again, or stop the process holding it."
-            )
-        return StoreError(f"Run store {self.path} could not {op}: {exc}. Check disk space and permissions.")
-
-
-def _migrate(conn: sqlite3.Connection) -> None:
-    """Create the schema once, however many processes open a new file at the same time."""
-    if conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
-        return
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise StoreError(
-                f"The run store was written by a newer orcollective (schema {version}); upgrade orcollective."
-            )
-        if version < SCHEMA_VERSION:
-            # Statement by statement: executescript() would commit the open transaction.
-            for statement in _SCHEMA:
-                conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        conn.commit()
-    except BaseException:
-        conn.rollback()
-        raise
+        self._db.close()
 
 
 def _scrub(value: Any) -> Any:

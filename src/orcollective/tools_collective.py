@@ -17,7 +17,6 @@ from .runtime import Runtime
 from .store import RunStore
 from .tooling import READ_LOCAL, SPENDS, runtime_of, shaped, tool_errors
 
-
 RECENT = "recent"  # orcollective://runs/recent: run ids are "r_" + hex, so this name cannot collide
 
 

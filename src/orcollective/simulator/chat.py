@@ -1,0 +1,257 @@
+"""The simulator's chat completions route: scripted answers, injected faults, JSON or SSE, ``models[]`` fallback."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.types import Receive, Scope, Send
+
+from .gate import Gate, error
+from .scripts import (
+    GARBAGE_EVENT,
+    GARBAGE_HTML,
+    HTTP_FAULTS,
+    SLOW_S,
+    STREAM_ERROR,
+    ScriptedModel,
+    error_200,
+    fault_reply,
+)
+from .state import SimState
+from .wire import (
+    DONE,
+    PROCESSING,
+    Answer,
+    chunk,
+    completion,
+    delta_choice,
+    error_chunk,
+    estimate_tokens,
+    generation,
+    new_generation_id,
+    pieces,
+    prompt_tokens,
+    provider_for,
+    sse,
+    usage,
+    usage_chunk,
+)
+
+# How often a waiting request checks whether its client is still there.
+_POLL_S = 0.02
+# Longest wait for the server to notice a connection we closed on purpose.
+_DROP_GRACE_S = 1.0
+# Faults whose answer stops after its first few deltas.
+_PARTIAL_FAULTS = frozenset({"choice-error", "midstream-error", "cut"})
+_PARTIAL_PIECES = 3
+
+_Waited = Literal["done", "gone", "stopping"]
+
+
+@dataclass
+class _Outcome:
+    """How one chat request ended, as far as the cancellation count cares."""
+
+    cancelled: bool = False
+    stream_finished: bool = False
+
+
+class ChatEndpoint:
+    """The chat route as a plain ASGI app, so the in-flight and cancellation counts cover whole streams."""
+
+    def __init__(self, state: SimState, gate: Gate, drop_connection: Callable[[Scope], None]) -> None:
+        self._state = state
+        self._gate = gate
+        self._drop_connection = drop_connection
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        outcome = _Outcome()
+        with self._state.in_flight():
+            response = await self._chat(Request(scope, receive), outcome)
+            await response(scope, receive, send)
+        stream_cut_short = isinstance(response, StreamingResponse) and not outcome.stream_finished
+        if outcome.cancelled or stream_cut_short:
+            self._state.count_cancelled()
+
+    async def _chat(self, request: Request, outcome: _Outcome) -> Response:
+        """Answer one chat completion, trying ``model`` then each ``models[]`` entry until one answers."""
+        body = _parse_json(await request.body())
+        self._gate.record(request, body)
+        if denied := self._gate.auth_error(request):
+            return denied
+        if problem := _invalid(body):
+            return error(400, problem)
+        candidates = _candidates(body)
+        if unknown := next((model_id for model_id in candidates if self._state.model(model_id) is None), None):
+            return error(400, f"{unknown} is not a valid model ID")
+        started = time.monotonic()
+        failure: Response | None = None
+        for model_id in candidates:
+            script, fault = self._state.begin_call(model_id)
+            delay = script.latency_s + (SLOW_S if fault == "slow" else 0.0)
+            waited = await self._wait(request, delay)
+            if waited == "gone":
+                outcome.cancelled = True
+                return Response(status_code=204)  # never delivered: the client has gone
+            if waited == "stopping":
+                return error(503, "Service temporarily unavailable: the simulator is stopping")
+            provider = script.provider or provider_for(model_id)
+            if fault in HTTP_FAULTS:
+                status, payload, headers = fault_reply(fault, model_id, provider, body, script.retry_after_s)
+                failure = JSONResponse(payload, status, headers=headers)
+                continue
+            answer = self._answer(body, model_id, script, fault, provider)
+            if body.get("stream"):
+                return StreamingResponse(
+                    self._events(request, body, answer, script, fault, started, outcome),
+                    media_type="text/event-stream",
+                    headers={"Cache-Control": "no-cache", "X-Generation-Id": answer.id},
+                )
+            return await self._complete(request, body, answer, fault, started)
+        assert failure is not None  # every candidate failed, so the last failure is set
+        return failure
+
+    def _answer(self, body: dict, model_id: str, script: ScriptedModel, fault: str | None, provider: str) -> Answer:
+        text = script.answer(body)
+        if fault == "empty":
+            text = ""
+        elif fault in _PARTIAL_FAULTS:
+            text = "".join(pieces(text)[:_PARTIAL_PIECES])
+        finish = "stop"
+        limit = body.get("max_completion_tokens") or body.get("max_tokens")
+        if limit and estimate_tokens(text) > limit:
+            text, finish = text[: limit * 4], "length"
+        pricing = self._state.model(model_id)["pricing"]
+        return Answer(
+            new_generation_id(),
+            int(time.time()),
+            model_id,
+            provider,
+            text,
+            finish,
+            usage(prompt_tokens(body), estimate_tokens(text), pricing),
+        )
+
+    async def _complete(
+        self, request: Request, body: dict, answer: Answer, fault: str | None, started: float
+    ) -> Response:
+        """The non-streaming answer, or the non-streaming form of a 200-status fault."""
+        if fault == "cut":
+            await self._drop(request)
+            return Response(status_code=204)  # never delivered: the connection is closed
+        if fault == "garbage":
+            return Response(GARBAGE_HTML, media_type="text/html")
+        if fault in ("error-200", "midstream-error"):
+            return JSONResponse(error_200(answer.provider))
+        self._bill(request, body, answer, started, streamed=False)
+        choice_error = STREAM_ERROR if fault == "choice-error" else None
+        return JSONResponse(completion(answer, choice_error), headers={"X-Generation-Id": answer.id})
+
+    async def _events(
+        self,
+        request: Request,
+        body: dict,
+        answer: Answer,
+        script: ScriptedModel,
+        fault: str | None,
+        started: float,
+        outcome: _Outcome,
+    ) -> AsyncIterator[bytes]:
+        """The SSE stream: processing comment, deltas, finish chunk, usage chunk, ``[DONE]``."""
+        yield PROCESSING
+        if fault == "garbage":
+            outcome.stream_finished = True
+            yield GARBAGE_EVENT
+            yield DONE
+            return
+        tokens_per_s = script.tokens_per_s
+        for piece in [] if fault == "error-200" else pieces(answer.content):
+            yield sse(chunk(answer, [delta_choice(piece)]))
+            await self._pause(estimate_tokens(piece) / tokens_per_s if tokens_per_s else 0.0)
+        if fault == "cut":
+            outcome.stream_finished = True
+            await self._drop(request)
+            return
+        if fault in ("error-200", "midstream-error", "choice-error"):
+            outcome.stream_finished = True
+            yield sse(error_chunk(answer, STREAM_ERROR))
+            yield DONE
+            return
+        yield sse(
+            chunk(
+                answer,
+                [delta_choice("", answer.finish_reason, answer.native_finish_reason)],
+                system_fingerprint=answer.system_fingerprint,
+            )
+        )
+        yield sse(usage_chunk(answer, script.usage_variant))
+        self._bill(request, body, answer, started, streamed=True)
+        outcome.stream_finished = True
+        yield DONE
+
+    async def _wait(self, request: Request, seconds: float) -> _Waited:
+        """Sleep ``seconds`` unless the client disconnects or the simulator stops first."""
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            if await request.is_disconnected():
+                return "gone"
+            if self._state.stopping.is_set():
+                return "stopping"
+            await asyncio.sleep(min(_POLL_S, left))
+        return "done"
+
+    async def _pause(self, seconds: float) -> None:
+        # Pacing is skipped while stopping so that open streams end at once.
+        if seconds > 0 and not self._state.stopping.is_set():
+            await asyncio.sleep(seconds)
+
+    async def _drop(self, request: Request) -> None:
+        """Close the client's connection without finishing the response, then wait until it is gone."""
+        self._drop_connection(request.scope)
+        deadline = time.monotonic() + _DROP_GRACE_S
+        while not await request.is_disconnected() and time.monotonic() < deadline:
+            await asyncio.sleep(0.005)
+
+    def _bill(self, request: Request, body: dict, answer: Answer, started: float, *, streamed: bool) -> None:
+        stats = generation(answer, body, dict(request.headers), latency_s=time.monotonic() - started, streamed=streamed)
+        self._state.bill(answer.id, answer.usage["cost"], stats)
+
+
+def _parse_json(raw: bytes) -> Any:
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return None
+
+
+def _invalid(body: Any) -> str | None:
+    """Why a chat request body is unacceptable, or None. Unknown fields are fine."""
+    if not isinstance(body, dict):
+        return "Invalid JSON body"
+    if not (isinstance(body.get("messages"), list) and body["messages"]) and not isinstance(body.get("prompt"), str):
+        return 'Input required: specify "messages" or "prompt"'
+    if not body.get("model") and not body.get("models"):
+        return 'No model specified: set "model" or "models"'
+    models = body.get("models")
+    if models is not None and not (isinstance(models, list) and all(isinstance(m, str) for m in models)):
+        return '"models" must be an array of model IDs'
+    if body.get("model") is not None and not isinstance(body["model"], str):
+        return '"model" must be a string'
+    for name in ("max_tokens", "max_completion_tokens"):
+        value = body.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            return f'"{name}" must be a positive integer'
+    return None
+
+
+def _candidates(body: dict) -> list[str]:
+    """``model`` first, then each ``models[]`` entry, without repeats."""
+    requested = ([body["model"]] if body.get("model") else []) + (body.get("models") or [])
+    return list(dict.fromkeys(requested))
