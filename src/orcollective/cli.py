@@ -200,7 +200,7 @@ def consensus(
     setup_logging(settings.log_level)
 
     async def progress(done: int, total: int, message: str) -> None:
-        err.print(f"[dim]  {done}/{total} finished · {message}[/]")
+        err.print(f"[dim]  {message}[/]")
 
     result: ConsensusResult = run_with_runtime(
         settings,
