@@ -30,7 +30,7 @@ def test_server_overhead_quick(tmp_path: Path) -> None:
 
     spawn = figures["spawn_to_tools_list"]
     assert spawn["n"] == 1
-    assert 0 < spawn["tools_list_request_median_s"] < spawn["median_s"] < 60
+    assert 0 <= spawn["tools_list_request_median_s"] < spawn["median_s"] < 60
     assert spawn["ratio_to_python_startup"] > 1
 
     size = figures["tools_list_size"]

@@ -189,22 +189,21 @@ async def test_budget_refuses_or_shrinks_before_spending(simulator, run):
 
 
 async def test_weighted_learns_to_ignore_models_that_are_always_wrong(simulator, tmp_path):
-    """After runs where two models always disagree with the consensus, weighted outvotes them; vote does not."""
+    """After runs where two models keep disagreeing with their peers, weighted outvotes them; vote does not."""
     question = "What is 6 * 7?"
-    for model, reply in (("w/g1", "42"), ("w/g2", "42"), ("w/g3", "42"), ("w/b1", "17"), ("w/b2", "17")):
+    replies = {"w/g1": "42", "w/g2": "42", "w/g3": "42", "w/g4": "42", "w/b1": "17", "w/b2": "17"}
+    for model, reply in replies.items():
         simulator.script(ScriptedModel(model, reply=reply))
     async with open_runtime(settings_for(simulator, tmp_path), retry=NO_WAIT) as rt:
         for _ in range(4):
-            await consensus(
-                rt, prompt=question, models=["w/g1", "w/g2", "w/g3", "w/b1", "w/b2"], early_stop=False
-            )
+            await consensus(rt, prompt=question, models=list(replies), early_stop=False)
         small = ["w/g1", "w/b1", "w/b2"]
         plain = await consensus(rt, prompt=question, models=small, early_stop=False)
         weighted = await consensus(rt, prompt=question, models=small, strategy="weighted", early_stop=False)
-        bad = rt.store.reliability(["w/b1"], "number", prior=(2.0, 1.0))["w/b1"]
+        posterior = rt.store.reliability(["w/g1", "w/b1"], "number", prior=(2.0, 1.0))
     assert plain.answer == "17"
     assert weighted.answer == "42" and weighted.confidence > 0.5
-    assert bad.mean < 0.4
+    assert posterior["w/b1"].mean < 0.4 < 0.6 < posterior["w/g1"].mean
 
 
 async def test_synthesize_groups_long_answers_by_meaning(simulator, run):

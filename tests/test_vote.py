@@ -7,7 +7,7 @@ import math
 from hypothesis import given
 from hypothesis import strategies as st
 
-from orcollective.collective.vote import Ballot, agreement, decided, group, log_odds_weight, tally
+from orcollective.collective.vote import Ballot, agreement, decided, group, log_odds_weight, peer_agreement, tally
 
 
 def ballots(*pairs: tuple[str, str | None]) -> list[Ballot]:
@@ -31,9 +31,7 @@ def test_ties_go_to_the_answer_that_arrived_first():
 def test_weighted_vote_lets_reliable_models_outvote_a_crowd():
     """Two trusted models beat three untrusted ones, and confidence is the posterior, not the share."""
     weights = {"good1": 3.0, "good2": 3.0, "bad1": 0.5, "bad2": 0.5, "bad3": 0.5}
-    t = tally(
-        ballots(("bad1", "17"), ("bad2", "17"), ("bad3", "17"), ("good1", "42"), ("good2", "42")), weights
-    )
+    t = tally(ballots(("bad1", "17"), ("bad2", "17"), ("bad3", "17"), ("good1", "42"), ("good2", "42")), weights)
     assert t.winner == "42"
     assert math.isclose(t.confidence, 1 / (1 + math.exp(1.5 - 6.0)))
 
@@ -76,3 +74,11 @@ def test_early_stop_never_changes_the_winner(keys, pending):
     for late in ("A", "B", "C"):
         extra = [Ballot(f"p{i}", late) for i in range(pending)]
         assert tally(done + extra).winner == leader
+
+
+def test_peer_agreement_leaves_the_model_itself_out():
+    """Each model is judged against the others' plurality; a tie among the others gives no verdict."""
+    verdicts = peer_agreement({"a": "42", "b": "42", "c": "17", "d": "42"})
+    assert verdicts == {"a": True, "b": True, "c": False, "d": True}
+    assert peer_agreement({"a": "1", "b": "2", "c": "3"}) == {}
+    assert peer_agreement({"solo": "1"}) == {}

@@ -12,7 +12,7 @@ from typing import TypeVar
 from ..errors import StoreError
 from ..results import ConsensusResult
 from ..store import RunStore
-from .vote import log_odds_weight
+from .vote import log_odds_weight, peer_agreement
 
 log = logging.getLogger("orcollective.history")
 
@@ -67,20 +67,31 @@ def adaptive_order(store: RunStore | None, models: Sequence[str], answer_type: s
 
 
 def record(store: RunStore | None, run_id: str | None, answer_type: str, result: ConsensusResult) -> None:
-    """Calls, result and reliability observations go to the store; a failure becomes a note, not an error."""
+    """Calls, result and reliability observations go to the store; a failure becomes a note, not an error.
+
+    Models that were not asked, or cancelled once the answer was decided, made no call worth counting.
+    Reliability is agreement with the other models' plurality (see ``peer_agreement``), never with the
+    run's own winner, which a heavy weighted model would have decided itself.
+    """
     if store is None or run_id is None:
         return
     try:
         for r in result.responses:
+            if r.status in ("not_asked", "cancelled"):
+                continue
             store.record_call(
                 run_id, r.model, answer=r.answer, excerpt=r.excerpt, latency_s=r.latency_s,
                 cost_usd=r.cost_usd, error=r.error,
                 role="aggregator" if r.model.endswith(AGGREGATOR_SUFFIX) else "answer",
             )  # fmt: skip
-        if answer_type != "long_text" and result.answer is not None:
-            for r in result.responses:
-                if r.answer is not None and not r.model.endswith(AGGREGATOR_SUFFIX):
-                    store.record_outcome(r.model, answer_type, r.answer == result.answer, run_id=run_id)
+        if answer_type != "long_text":
+            answers = {
+                r.model: r.answer
+                for r in result.responses
+                if r.answer is not None and not r.model.endswith(AGGREGATOR_SUFFIX)
+            }
+            for model, agreed in peer_agreement(answers).items():
+                store.record_outcome(model, answer_type, agreed, run_id=run_id)
         store.finish_run(run_id, status="done", result=result.model_dump(mode="json"), cost_usd=result.cost_usd)
     except StoreError as exc:
         log.warning("run %s not fully saved: %s", run_id, exc)

@@ -13,6 +13,7 @@ weight, then to the answer that arrived first.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -107,3 +108,20 @@ def decided(ballots: Sequence[Ballot], pending_weights: Sequence[float], weights
     leader = groups[0].weight
     runner_up = groups[1].weight if len(groups) > 1 else 0.0
     return leader > runner_up + sum(pending_weights)
+
+
+def peer_agreement(answers: Mapping[str, str]) -> dict[str, bool]:
+    """For each model: does its answer match the plurality of the *other* models' answers?
+
+    Leaving the model itself out keeps a heavy model from confirming its own reliability: agreement
+    with a consensus it decided would make its weight grow without evidence. A tie among the others
+    says nothing, so that model gets no observation.
+    """
+    verdicts: dict[str, bool] = {}
+    for model, answer in answers.items():
+        others = Counter(a for m, a in answers.items() if m != model)
+        ranked = others.most_common(2)
+        if not ranked or (len(ranked) == 2 and ranked[0][1] == ranked[1][1]):
+            continue
+        verdicts[model] = answer == ranked[0][0]
+    return verdicts
