@@ -294,3 +294,12 @@ async def test_consensus_tool_over_mcp_uses_the_default_panel(simulator, tmp_pat
     assert result.structured_content["answer"] == "B) Carbon dioxide"
     assert "confidence 100%" in result.content[0].text
     assert {c["model"] for c in run.structured_content["run"]["calls"]} == {"d/a", "d/b"}
+
+
+async def test_unreadable_answers_give_no_answer_and_say_so(simulator, run):
+    """When no response has a parseable answer the result has none, and a note says why."""
+    simulator.script(ScriptedModel("u/a", reply="I would rather not say."))
+    simulator.script(ScriptedModel("u/b", reply="Hard to tell, honestly."))
+    result = await run(prompt="What is 12 * 12?", models=["u/a", "u/b"])
+    assert result.answer is None and result.confidence is None
+    assert any("no answer could be read" in note for note in result.notes)

@@ -11,6 +11,7 @@ from mcp_types import CallToolResult
 from pydantic import BaseModel, Field
 
 from .collective.consensus import consensus as run_consensus
+from .collective.history import AGGREGATOR_SUFFIX
 from .errors import InvalidArgument, StoreError
 from .results import ConsensusResult
 from .runtime import Runtime
@@ -73,9 +74,10 @@ def register_collective(server: MCPServer) -> None:
 def consensus_text(r: ConsensusResult) -> str:
     """A short human summary: the answer, how sure, who disagreed, what it cost."""
     conf = f"{r.confidence:.0%}" if r.confidence is not None else "unknown"
+    panel = sum(not x.model.endswith(AGGREGATOR_SUFFIX) for x in r.responses)
     lines = [
         f"Answer: {r.answer}",
-        f"confidence {conf} · {r.strategy} · {r.answered}/{len(r.responses)} answered · {r.calls} calls"
+        f"confidence {conf} · {r.strategy} · {r.answered}/{panel} answered · {r.calls} calls"
         f"{' · stopped early' if r.stopped_early else ''} · ${r.cost_usd:.6f} · {r.latency_s:.2f}s",
     ]
     if r.dissent:

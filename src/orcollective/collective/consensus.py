@@ -29,6 +29,8 @@ MAX_PANEL = 16
 FIRST_WAVE = 3
 AGGREGATOR_SHARE = 0.4  # of timeout_s kept for the aggregator when one is needed
 
+NO_PARSE = "no answer could be read from any response; see each response's excerpt"
+
 OnProgress = Callable[[int, int, str], Awaitable[None]]
 
 
@@ -294,7 +296,7 @@ def _shape(plan: Plan, outcomes: list[Outcome], ballots: list[Ballot], t: Tally,
         cost_usd=round(sum(o.completion.cost_usd or 0 for o in outcomes if o.completion), 10),
         latency_s=0.0,
         run_id=None,
-        notes=list(plan.notes),
+        notes=list(plan.notes) + ([] if winner or q.answer_type == "long_text" else [NO_PARSE]),
     )
 
 
