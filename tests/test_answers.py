@@ -12,9 +12,7 @@ from orcollective.collective.answers import (
 
 PROPERTY = settings(max_examples=150, deadline=None)
 
-CAPITAL = parse_question(
-    "Which city is the capital of France?\nA) London\nB) Paris\nC) Paris, Texas\nD) Rome"
-)
+CAPITAL = parse_question("Which city is the capital of France?\nA) London\nB) Paris\nC) Paris, Texas\nD) Rome")
 NUMBER = parse_question("What is 23*47?")
 BOOLEAN = parse_question("Is 17 a prime number?")
 TEXT = parse_question("What is the capital of France?")
@@ -154,9 +152,7 @@ def test_choice_longer_option_text_is_not_its_prefix():
     assert extract_answer(CAPITAL, "Answer: Paris, Texas") == "C"
 
 
-@pytest.mark.parametrize(
-    "reply", ["not Paris", "Answer: not Paris", "It is not Paris.", "I would not choose B."]
-)
+@pytest.mark.parametrize("reply", ["not Paris", "Answer: not Paris", "It is not Paris.", "I would not choose B."])
 def test_choice_negated_option_is_not_chosen(reply):
     """A negated option is never the answer."""
     assert extract_answer(CAPITAL, reply) != "B"
@@ -434,9 +430,7 @@ REASONING_LINES = [
 @st.composite
 def reasoning(draw):
     """Chain-of-thought lines full of numbers that are not the answer."""
-    lines = draw(
-        st.lists(st.tuples(st.sampled_from(REASONING_LINES), st.integers(0, 10**5), st.integers(0, 10**5)))
-    )
+    lines = draw(st.lists(st.tuples(st.sampled_from(REASONING_LINES), st.integers(0, 10**5), st.integers(0, 10**5))))
     return "".join(line.format(a=a, b=b, c=a + b) + "\n" for line, a, b in lines)
 
 
@@ -489,9 +483,7 @@ def test_property_exponent_notation(mantissa, exponent):
 
 
 @PROPERTY
-@given(
-    st.integers(-(10**6), 10**6), st.integers(-(10**6), 10**6), st.sampled_from(INT_TEMPLATES), reasoning()
-)
+@given(st.integers(-(10**6), 10**6), st.integers(-(10**6), 10**6), st.sampled_from(INT_TEMPLATES), reasoning())
 def test_property_distinct_numbers_never_merge(a, b, template, cot):
     """A rendering of a never normalises to the key of a different b, even when b is in the reasoning."""
     if a != b:

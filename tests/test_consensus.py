@@ -211,9 +211,7 @@ async def test_synthesize_groups_long_answers_by_meaning(simulator, run):
     verdict = json.dumps({"groups": [[1, 3], [2]], "answer": "Tabs and spaces both work; be consistent."})
     simulator.script(ScriptedModel("l/a", reply="Use spaces: PEP 8 says so, and consistency matters most."))
     simulator.script(ScriptedModel("l/b", reply="Tabs, because they let each reader pick the width."))
-    simulator.script(
-        ScriptedModel("l/c", reply="Consistency matters more than the choice; PEP 8 picks spaces.")
-    )
+    simulator.script(ScriptedModel("l/c", reply="Consistency matters more than the choice; PEP 8 picks spaces."))
     simulator.script(ScriptedModel("l/judge", reply=verdict))
     result = await run(
         prompt="Write a short essay on tabs versus spaces in Python code.",
@@ -303,3 +301,18 @@ async def test_unreadable_answers_give_no_answer_and_say_so(simulator, run):
     result = await run(prompt="What is 12 * 12?", models=["u/a", "u/b"])
     assert result.answer is None and result.confidence is None
     assert any("no answer could be read" in note for note in result.notes)
+
+
+async def test_a_retired_default_panel_model_is_left_out_with_a_note(simulator, tmp_path):
+    """Default panel ids missing from the catalog are skipped (the user never named them)."""
+    simulator.script(ScriptedModel("d/a", reply="Answer: B"))
+    simulator.script(ScriptedModel("d/b", reply="Answer: B"))
+    settings = settings_for(simulator, tmp_path, default_models=["d/a", "gone/model-1", "d/b"])
+    async with open_runtime(settings, retry=NO_WAIT) as rt:
+        result = await consensus(rt, prompt=MC)
+        with pytest.raises(InvalidArgument) as info:
+            rt.default_panel = ["d/a", "gone/model-1"]
+            await consensus(rt, prompt=MC)
+    assert result.answer.startswith("B") and [r.model for r in result.responses] == ["d/a", "d/b"]
+    assert any("gone/model-1" in note for note in result.notes)
+    assert "ORCOLLECTIVE_DEFAULT_MODELS" in str(info.value)

@@ -347,9 +347,7 @@ async def test_boolean_filters(make):
         "openai/gpt-4o",
         "openai/gpt-4o-mini",
     ]
-    assert ids((await reg.search(vision=True, tools=True, free=False, query="mini")).models) == [
-        "openai/gpt-4o-mini"
-    ]
+    assert ids((await reg.search(vision=True, tools=True, free=False, query="mini")).models) == ["openai/gpt-4o-mini"]
 
 
 async def test_max_price_uses_the_larger_of_prompt_and_completion(make):
@@ -376,9 +374,7 @@ async def test_min_context_excludes_unknown_context(make):
 async def test_sorts(make):
     """name sorts by id, price cheapest first (routers last), context and newest descending."""
     reg = make()
-    by = {
-        s: ids((await reg.search(sort=s, limit=100)).models) for s in ("name", "price", "context", "newest")
-    }
+    by = {s: ids((await reg.search(sort=s, limit=100)).models) for s in ("name", "price", "context", "newest")}
     assert by["name"] == sorted(by["name"])
     assert by["price"] == [
         "meta-llama/llama-3.2-3b-instruct:free",

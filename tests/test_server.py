@@ -68,9 +68,7 @@ async def test_chat_returns_structured_result_and_progress(connect, simulator):
         async def on_progress(done, total, message):
             progress.append(message)
 
-        result = await mcp.call_tool(
-            "chat", {"model": "sim/story", "prompt": "tell me"}, progress_callback=on_progress
-        )
+        result = await mcp.call_tool("chat", {"model": "sim/story", "prompt": "tell me"}, progress_callback=on_progress)
         assert not result.is_error
         data = result.structured_content
         assert data["text"].strip().startswith("word word")
@@ -109,9 +107,7 @@ async def test_chat_sends_images_as_data_urls(connect, simulator, tmp_path):
         from PIL import Image
 
         Image.new("RGB", (8, 8), "red").save(tmp_path / "dot.png")
-        result = await mcp.call_tool(
-            "chat", {"model": "sim/echo", "prompt": "what colour?", "images": ["dot.png"]}
-        )
+        result = await mcp.call_tool("chat", {"model": "sim/echo", "prompt": "what colour?", "images": ["dot.png"]})
         assert not result.is_error, text_of(result)
         parts = simulator.requests[-1].json["messages"][-1]["content"]
         assert parts[0] == {"type": "text", "text": "what colour?"}
@@ -176,9 +172,7 @@ async def test_list_models_filters_and_pages(connect):
                                           "vision", "free", "tools"}  # fmt: skip
         free = (await mcp.call_tool("list_models", {"free": True, "limit": 200})).structured_content
         assert free["models"] and all(m["free"] for m in free["models"])
-        page2 = (
-            await mcp.call_tool("list_models", {"query": "gpt", "offset": 2, "limit": 2})
-        ).structured_content
+        page2 = (await mcp.call_tool("list_models", {"query": "gpt", "offset": 2, "limit": 2})).structured_content
         assert page2["offset"] == 2 and all("gpt" in m["id"] or "GPT" in m["name"] for m in page2["models"])
 
 

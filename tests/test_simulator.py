@@ -444,10 +444,7 @@ async def test_parallel_requests_overlap(sim: Simulator) -> None:
     async with httpx.AsyncClient(base_url=sim.base_url, headers=_auth(sim), timeout=10) as client:
         started = time.monotonic()
         responses = await asyncio.gather(
-            *(
-                client.post("/chat/completions", json={"model": "test/latency", "messages": QUESTION})
-                for _ in range(20)
-            )
+            *(client.post("/chat/completions", json={"model": "test/latency", "messages": QUESTION}) for _ in range(20))
         )
         elapsed = time.monotonic() - started
     assert all(r.status_code == 200 for r in responses)
@@ -465,9 +462,7 @@ def test_models_listing_and_paging(sim: Simulator, http: httpx.Client) -> None:
     assert listing["links"] == {"next": None}
     page = http.get("/models", params={"limit": 100, "offset": 250}).json()
     assert [m["id"] for m in page["data"]] == [m["id"] for m in listing["data"][250:350]]
-    assert page["links"]["next"] == (
-        "/api/v1/models?offset=350&limit=100" if len(listing["data"]) > 350 else None
-    )
+    assert page["links"]["next"] == ("/api/v1/models?offset=350&limit=100" if len(listing["data"]) > 350 else None)
     assert http.get("/models", params={"limit": "many"}).status_code == 400
 
 

@@ -265,9 +265,7 @@ def test_data_urls_are_elided(store: RunStore) -> None:
     """A large image data URL in the arguments is stored as its media type and size only."""
     url = "data:image/png;base64," + "A" * 10_000
     run_id = store.start_run("consensus", {"images": [url]})
-    assert store.get_run(run_id)["arguments"]["images"] == [
-        f"data:image/png;base64,<{len(url)} chars elided>"
-    ]
+    assert store.get_run(run_id)["arguments"]["images"] == [f"data:image/png;base64,<{len(url)} chars elided>"]
 
 
 def test_garbage_file_is_moved_aside(db: Path, clock: Clock, caplog: pytest.LogCaptureFixture) -> None:
@@ -287,9 +285,7 @@ def test_garbage_file_is_moved_aside(db: Path, clock: Clock, caplog: pytest.LogC
         s.close()
 
 
-def test_corruption_after_open_is_rebuilt(
-    db: Path, store: RunStore, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_corruption_after_open_is_rebuilt(db: Path, store: RunStore, caplog: pytest.LogCaptureFixture) -> None:
     """Damage found by a later operation moves the file aside and the operation succeeds."""
     old = store.start_run("chat", {"prompt": "before"})
     for _ in range(50):

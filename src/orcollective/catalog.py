@@ -117,5 +117,3 @@ async def model_info(rt: Runtime, model: str) -> ModelDetail:
         tools=info.tools,
         created=info.created,
     )
-
-

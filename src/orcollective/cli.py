@@ -85,9 +85,7 @@ def main(
 
 @app.command()
 def serve(
-    transport: Annotated[
-        str, typer.Option(help="stdio (for MCP clients) or http (streamable HTTP)")
-    ] = "stdio",
+    transport: Annotated[str, typer.Option(help="stdio (for MCP clients) or http (streamable HTTP)")] = "stdio",
     host: Annotated[str, typer.Option(help="Bind address for http")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port for http")] = 8765,
 ) -> None:
@@ -101,9 +99,7 @@ def serve(
         raise typer.Exit(2)
     server = build_server(settings)
     if not settings.has_key:
-        logging.getLogger("orcollective").warning(
-            "OPENROUTER_API_KEY is not set: tools will say how to set it"
-        )
+        logging.getLogger("orcollective").warning("OPENROUTER_API_KEY is not set: tools will say how to set it")
     if transport == "stdio":
         server.run("stdio")
     else:
@@ -274,9 +270,7 @@ def runs(
     for col in ("id", "tool", "status", "cost", "summary"):
         table.add_column(col)
     for r in data:
-        table.add_row(
-            r["id"], r["tool"], r["status"], f"${r.get('cost_usd') or 0:.6f}", r.get("summary") or ""
-        )
+        table.add_row(r["id"], r["tool"], r["status"], f"${r.get('cost_usd') or 0:.6f}", r.get("summary") or "")
     out.print(table)
 
 

@@ -155,12 +155,8 @@ class OpenRouterClient:
         started = time.perf_counter()
         state = StreamState(requested=str(model or ""))
         try:
-            async with self._http.stream(
-                "POST", "/chat/completions", json=body, headers=self._auth()
-            ) as response:
-                if response.status_code != 200 or "text/event-stream" not in response.headers.get(
-                    "content-type", ""
-                ):
+            async with self._http.stream("POST", "/chat/completions", json=body, headers=self._auth()) as response:
+                if response.status_code != 200 or "text/event-stream" not in response.headers.get("content-type", ""):
                     await response.aread()
                     payload = self._json_or_raise(response, model=model)
                     return _completion(payload, body, response, time.perf_counter() - started)
@@ -209,11 +205,7 @@ class OpenRouterClient:
                 status=response.status_code,
                 model=model,
             )
-        if (
-            isinstance(payload, dict)
-            and isinstance(payload.get("error"), dict)
-            and not payload.get("choices")
-        ):
+        if isinstance(payload, dict) and isinstance(payload.get("error"), dict) and not payload.get("choices"):
             raise self._error_from_body(payload, response.status_code, model=model, headers=response.headers)
         choices = payload.get("choices") if isinstance(payload, dict) else None
         first = choices[0] if isinstance(choices, list) and choices and isinstance(choices[0], dict) else {}
@@ -241,8 +233,7 @@ class OpenRouterClient:
         kw = {"status": status, "model": model}
         if status == 401:
             return AuthError(
-                f"OpenRouter rejected the API key ({detail}): set a valid OPENROUTER_API_KEY "
-                "(keys start with sk-or-).",
+                f"OpenRouter rejected the API key ({detail}): set a valid OPENROUTER_API_KEY (keys start with sk-or-).",
                 **kw,
             )
         if status == 402:
@@ -252,9 +243,7 @@ class OpenRouterClient:
                 **kw,
             )
         if status == 403:
-            return Forbidden(
-                f"The request{who} was blocked ({detail}): rephrase it or pick another model.", **kw
-            )
+            return Forbidden(f"The request{who} was blocked ({detail}): rephrase it or pick another model.", **kw)
         if status == 404:
             return ModelNotFound(
                 f"No provider serves{who or ' this model'} right now ({detail}): pick another with list_models.",

@@ -45,9 +45,7 @@ def build_messages(
 ) -> list[dict]:
     """Turn ``prompt``/``messages``/``system``/images into a validated OpenAI-style message list."""
     if (prompt is None) == (messages is None):
-        raise InvalidArgument(
-            "Give either 'prompt' (a string) or 'messages' (a list), not both and not neither."
-        )
+        raise InvalidArgument("Give either 'prompt' (a string) or 'messages' (a list), not both and not neither.")
     if prompt is not None:
         if not prompt.strip():
             raise InvalidArgument("'prompt' is empty: pass the question or instruction to send.")
@@ -58,9 +56,7 @@ def build_messages(
         out = []
         for i, message in enumerate(messages):
             if not isinstance(message, dict) or message.get("role") not in ROLES:
-                raise InvalidArgument(
-                    f"messages[{i}] needs a 'role' of {', '.join(sorted(ROLES))} and a 'content'."
-                )
+                raise InvalidArgument(f"messages[{i}] needs a 'role' of {', '.join(sorted(ROLES))} and a 'content'.")
             content = message.get("content")
             if not isinstance(content, (str, list)) and message.get("role") != "assistant":
                 raise InvalidArgument(f"messages[{i}].content must be a string or a list of content parts.")
@@ -286,9 +282,7 @@ async def usage(rt: Runtime, *, days: int | None = None) -> UsageResult:
 
 
 def _spend(row: dict, key: str) -> SpendRow:
-    return SpendRow(
-        key=str(row[key]), calls=int(row["calls"]), cost_usd=round(float(row["cost_usd"] or 0), 10)
-    )
+    return SpendRow(key=str(row[key]), calls=int(row["calls"]), cost_usd=round(float(row["cost_usd"] or 0), 10))
 
 
 def _num(value: object) -> float | None:

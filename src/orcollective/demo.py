@@ -81,9 +81,7 @@ async def _demo(console: Console, workdir: Path) -> int:
             "ORCOLLECTIVE_DATA_DIR": str(workdir / "data"),
             "ORCOLLECTIVE_LOG_LEVEL": "ERROR",
         }
-        console.print(
-            Panel.fit(f"Simulated OpenRouter at {sim.base_url}\nStarting `orcollective serve` over stdio")
-        )
+        console.print(Panel.fit(f"Simulated OpenRouter at {sim.base_url}\nStarting `orcollective serve` over stdio"))
         async with Client(server_params(env), read_timeout_seconds=60) as client:
             tools = await client.list_tools()
             console.print(f"[bold]tools/list[/] → {', '.join(t.name for t in tools.tools)}\n")
@@ -97,9 +95,7 @@ async def _demo(console: Console, workdir: Path) -> int:
             await _step(console, client, "chat", {"model": "openai/gpt4o", "prompt": "hi"}, label="a typo")
 
             panel = list(PANEL_STYLE)
-            result = await _step(
-                console, client, "consensus", {"prompt": QUESTION, "models": panel}, progress
-            )
+            result = await _step(console, client, "consensus", {"prompt": QUESTION, "models": panel}, progress)
             correct = result is not None and result.answer is not None and result.answer.startswith("B")
             await _step(
                 console,

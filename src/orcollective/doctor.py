@@ -49,9 +49,7 @@ async def _doctor(settings: Settings, console: Console) -> int:
 
     async def key() -> str:
         if not settings.has_key:
-            raise OrcError(
-                "OPENROUTER_API_KEY is not set: add it to the MCP client's env block or a .env file."
-            )
+            raise OrcError("OPENROUTER_API_KEY is not set: add it to the MCP client's env block or a .env file.")
         return "set (value hidden)"
 
     async def reachable() -> str:
@@ -61,14 +59,8 @@ async def _doctor(settings: Settings, console: Console) -> int:
     async def credits() -> str:
         data = await client.key_info()
         remaining = data.get("limit_remaining")
-        left = (
-            f"${remaining:.2f} left of ${data.get('limit'):.2f}"
-            if remaining is not None
-            else "no spending limit"
-        )
-        return f"{left}; ${data.get('usage') or 0:.4f} used" + (
-            " (free tier)" if data.get("is_free_tier") else ""
-        )
+        left = f"${remaining:.2f} left of ${data.get('limit'):.2f}" if remaining is not None else "no spending limit"
+        return f"{left}; ${data.get('usage') or 0:.4f} used" + (" (free tier)" if data.get("is_free_tier") else "")
 
     async def writable() -> str:
         for folder in (settings.cache_dir, settings.data_dir):

@@ -59,9 +59,7 @@ class ImagePolicy:
 def image_parts(sources: Sequence[str], policy: ImagePolicy) -> list[dict]:
     """Every source as an ``image_url`` content part, in order; the first bad one raises."""
     if len(sources) > MAX_IMAGES:
-        raise InvalidArgument(
-            f"{len(sources)} images given, at most {MAX_IMAGES}; send fewer images per call."
-        )
+        raise InvalidArgument(f"{len(sources)} images given, at most {MAX_IMAGES}; send fewer images per call.")
     parts = []
     for index, source in enumerate(sources):
         try:
@@ -117,9 +115,7 @@ def _checked_url(url: str) -> str:
     except ValueError:  # a port that is not a number in 1-65535
         valid = False
     if not valid:
-        raise InvalidArgument(
-            f"Image URL '{_short(url)}' has no valid host; pass a full http(s)://host/path URL."
-        )
+        raise InvalidArgument(f"Image URL '{_short(url)}' has no valid host; pass a full http(s)://host/path URL.")
     return url
 
 
@@ -204,9 +200,7 @@ def _read_file(text: str, policy: ImagePolicy) -> bytes:
             # Read one byte past the cap: the file may have grown since stat().
             data = fh.read(policy.max_bytes + 1)
     except OSError as exc:
-        raise InvalidArgument(
-            f"Cannot read image file {label} ({exc.strerror}); check its permissions."
-        ) from exc
+        raise InvalidArgument(f"Cannot read image file {label} ({exc.strerror}); check its permissions.") from exc
     if len(data) > policy.max_bytes:
         raise _too_big(label, len(data), policy)
     return data
@@ -243,8 +237,7 @@ def _open_checked(data: bytes, label: str, policy: ImagePolicy) -> Image.Image:
     # Pillow's decoders raise many exception types on malformed input; each means "not an image".
     except Exception as exc:
         raise InvalidArgument(
-            f"Image {label} is not a readable image; "
-            "pass a PNG, JPEG, WebP or GIF (BMP and TIFF are converted)."
+            f"Image {label} is not a readable image; pass a PNG, JPEG, WebP or GIF (BMP and TIFF are converted)."
         ) from exc
     return image
 

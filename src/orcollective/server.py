@@ -58,25 +58,19 @@ def build_server(
 
 
 def register_core(server: MCPServer) -> None:
-    @server.tool(
-        description="Ask one model; streams, returns text, model used, usage and cost.", annotations=SPENDS
-    )
+    @server.tool(description="Ask one model; streams, returns text, model used, usage and cost.", annotations=SPENDS)
     @tool_errors
     async def chat(
         model: Annotated[str, Field(description="Model id, e.g. openai/gpt-4o")],
         ctx: Context,
         prompt: str | None = None,
-        messages: Annotated[
-            list[dict] | None, Field(description="OpenAI-style messages instead of prompt")
-        ] = None,
+        messages: Annotated[list[dict] | None, Field(description="OpenAI-style messages instead of prompt")] = None,
         system: str | None = None,
         images: Annotated[list[str] | None, Field(description="Paths, URLs or base64")] = None,
         temperature: Annotated[float | None, Field(ge=0, le=2)] = None,
         max_tokens: Annotated[int | None, Field(ge=1)] = None,
         reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"] | None = None,
-        fallback_models: Annotated[
-            list[str] | None, Field(description="Tried in order if model fails")
-        ] = None,
+        fallback_models: Annotated[list[str] | None, Field(description="Tried in order if model fails")] = None,
         provider: Annotated[dict | None, Field(description="OpenRouter provider routing object")] = None,
         response_format: dict | None = None,
     ) -> Annotated[CallToolResult, ChatResult]:
@@ -146,9 +140,7 @@ def register_core(server: MCPServer) -> None:
         )
         return shaped(result, text)
 
-    @server.tool(
-        description="Account credits and limits, plus this server's spend ledger.", annotations=READ_ONLY
-    )
+    @server.tool(description="Account credits and limits, plus this server's spend ledger.", annotations=READ_ONLY)
     @tool_errors
     async def usage(
         ctx: Context, days: Annotated[int | None, Field(ge=1, description="Ledger window")] = None
@@ -156,11 +148,7 @@ def register_core(server: MCPServer) -> None:
         result = await core.usage(runtime_of(ctx), days=days)
         account = result.account
         if account is not None:
-            left = (
-                f"${account.limit_remaining_usd:.2f} left"
-                if account.limit_remaining_usd is not None
-                else "no limit"
-            )
+            left = f"${account.limit_remaining_usd:.2f} left" if account.limit_remaining_usd is not None else "no limit"
             head = f"Account: {left}, ${account.usage_usd or 0:.6f} used."
         else:
             head = f"Account: {result.account_error}"

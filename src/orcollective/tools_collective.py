@@ -35,15 +35,11 @@ def register_collective(server: MCPServer) -> None:
     async def consensus(
         prompt: str,
         ctx: Context,
-        models: Annotated[
-            list[str] | None, Field(description="Panel, used exactly; default from settings")
-        ] = None,
+        models: Annotated[list[str] | None, Field(description="Panel, used exactly; default from settings")] = None,
         strategy: Literal["auto", "vote", "weighted", "synthesize", "judge"] = "auto",
         answer_type: Literal["auto", "choice", "number", "boolean", "text", "long_text"] = "auto",
         early_stop: bool = True,
-        adaptive: Annotated[
-            bool, Field(description="Ask 3 best first; the rest only on disagreement")
-        ] = False,
+        adaptive: Annotated[bool, Field(description="Ask 3 best first; the rest only on disagreement")] = False,
         system: str | None = None,
         images: list[str] | None = None,
         max_cost_usd: Annotated[float | None, Field(gt=0)] = None,
@@ -92,9 +88,7 @@ def consensus_text(r: ConsensusResult) -> str:
 
 
 def register_runs(server: MCPServer) -> None:
-    @server.tool(
-        description="List recent runs, or one run by id with its calls and costs.", annotations=READ_LOCAL
-    )
+    @server.tool(description="List recent runs, or one run by id with its calls and costs.", annotations=READ_LOCAL)
     @tool_errors
     async def runs(
         ctx: Context,

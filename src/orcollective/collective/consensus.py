@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from ..catalog import known_models
 from ..core import build_messages, with_cost
-from ..errors import MISSING_KEY, ConfigError, InvalidArgument, TooFewAnswers
+from ..errors import MISSING_KEY, ConfigError, InvalidArgument, TooFewAnswers, UnknownModel
 from ..images import image_parts
 from ..registry import ModelInfo
 from ..results import ConsensusResult, Dissent, GroupRow, ModelResponse, excerpt, rounded
@@ -131,7 +131,11 @@ async def make_plan(
             "vote and weighted need a short answer (choice, number, boolean, text); "
             "for long free text use strategy synthesize or judge."
         )
-    infos = await known_models(rt, ids)
+    notes: list[str] = []
+    if models:
+        infos = await known_models(rt, ids)
+    else:
+        infos, ids = await _default_panel(rt, ids, notes)
     panel = [info or _unchecked(model_id) for info, model_id in zip(infos, ids, strict=True)]
     agg_info = None
     if strategy in ("synthesize", "judge"):
@@ -156,6 +160,7 @@ async def make_plan(
         timeout_s=timeout_s or rt.consensus_timeout_s,
         prompt_messages=messages,
     )
+    plan.notes.extend(notes)
     if fitted.skipped:
         plan.notes.append(f"left out to fit max_cost_usd: {', '.join(fitted.skipped)}")
     if strategy == "weighted":
@@ -237,6 +242,25 @@ async def _run(
             result=result,
         )
     return result
+
+
+async def _default_panel(rt: Runtime, ids: list[str], notes: list[str]) -> tuple[list[ModelInfo | None], list[str]]:
+    """The configured panel minus ids the catalog no longer lists: the user did not name them, so a retired
+    default should not fail the run; fewer than two left is still an error."""
+    kept: list[tuple[ModelInfo | None, str]] = []
+    for model_id in ids:
+        try:
+            (info,) = await known_models(rt, [model_id])
+        except UnknownModel:
+            notes.append(f"default panel model {model_id} is not in the catalog; left out")
+            continue
+        kept.append((info, model_id))
+    if len(kept) < 2:
+        raise InvalidArgument(
+            "Fewer than 2 models of the default panel are in the catalog: pass 'models' or set "
+            "ORCOLLECTIVE_DEFAULT_MODELS to current ids (see list_models)."
+        )
+    return [info for info, _ in kept], [model_id for _, model_id in kept]
 
 
 def _body(plan: Plan, model: str) -> dict:

@@ -75,9 +75,7 @@ class Simulator:
         sock.bind((self.host, self.port))
         port = sock.getsockname()[1]
         self._state.stopping.clear()
-        app = build_app(
-            self._state, api_key=self.api_key, credits=self.credits, drop_connection=self._drop_connection
-        )
+        app = build_app(self._state, api_key=self.api_key, credits=self.credits, drop_connection=self._drop_connection)
         config = uvicorn.Config(
             app,
             log_level="warning",

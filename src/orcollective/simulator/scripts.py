@@ -9,9 +9,7 @@ from dataclasses import dataclass, field
 from .wire import error_body, last_user_text
 
 # Faults answered with an HTTP error status before any token; these trigger ``models[]`` fallback.
-HTTP_FAULTS = frozenset(
-    {"400", "401", "402", "403", "404", "408", "429", "429-no-retry-after", "500", "502", "503"}
-)
+HTTP_FAULTS = frozenset({"400", "401", "402", "403", "404", "408", "429", "429-no-retry-after", "500", "502", "503"})
 FAULTS = HTTP_FAULTS | {"garbage", "error-200", "choice-error", "empty", "midstream-error", "cut", "slow"}
 SLOW_S = 120.0
 USAGE_VARIANTS = ("documented", "observed")
@@ -33,8 +31,7 @@ _UPSTREAM_5XX = (
     '{"error":{"message":"upstream connect error or disconnect/reset before headers","type":"server_error"}}'
 )
 _UPSTREAM_400 = (
-    '{"error":{"message":"Invalid request: unsupported parameter combination",'
-    '"type":"invalid_request_error"}}'
+    '{"error":{"message":"Invalid request: unsupported parameter combination","type":"invalid_request_error"}}'
 )
 
 
@@ -164,9 +161,7 @@ def flagged_input(text: str) -> str:
 def _platform_rate_limit(retry_after_s: float) -> tuple[int, dict, dict[str, str]]:
     reset_ms = str(int((time.time() + retry_after_s) * 1000))
     limits = {"X-RateLimit-Limit": "20", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset_ms}
-    payload = error_body(
-        429, "Rate limit exceeded: free-models-per-min. ", {"headers": limits, "provider_name": None}
-    )
+    payload = error_body(429, "Rate limit exceeded: free-models-per-min. ", {"headers": limits, "provider_name": None})
     return 429, payload, {"Retry-After": f"{retry_after_s:g}", **limits}
 
 

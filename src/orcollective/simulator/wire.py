@@ -111,9 +111,7 @@ def last_user_text(body: dict) -> str:
 def prompt_tokens(body: dict) -> int:
     """Estimated prompt tokens over every message's text (at least one)."""
     texts = [
-        content_text(message.get("content"))
-        for message in body.get("messages") or []
-        if isinstance(message, dict)
+        content_text(message.get("content")) for message in body.get("messages") or [] if isinstance(message, dict)
     ]
     if isinstance(body.get("prompt"), str):
         texts.append(body["prompt"])
@@ -272,9 +270,7 @@ def error_body(code: int, message: str, metadata: dict | None = None, *, user_id
     return {"error": error, "user_id": USER_ID} if user_id else {"error": error}
 
 
-def generation(
-    answer: Answer, body: dict, headers: dict[str, str], *, latency_s: float, streamed: bool
-) -> dict:
+def generation(answer: Answer, body: dict, headers: dict[str, str], *, latency_s: float, streamed: bool) -> dict:
     """The ``GET /generation`` stats record for a finished answer (times in milliseconds)."""
     cost = answer.usage["cost"]
     return {
