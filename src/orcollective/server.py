@@ -188,36 +188,44 @@ def fold_error(text: str) -> str:
 
 
 def compact_schemas(server: MCPServer) -> None:
-    """Shrink every tool schema without changing what it accepts: drop the generated ``title`` keys and
-    spell ``anyOf [T, null]`` as ``type: [T, "null"]`` (an optional input simply has no default)."""
+    """Shrink every tool schema (tools/list is read into the client's context on every session).
+
+    What a schema accepts does not change: generated ``title`` keys and ``additionalProperties: true`` (the
+    default) go; ``anyOf [T, null]`` becomes ``type: [T, "null"]``, or plain ``T`` for an optional input;
+    output schemas drop ``required``, since every result always carries every field.
+    """
     for tool in server._tool_manager.list_tools():  # the SDK exposes no public hook for schema shaping
-        _compact(tool.parameters, optional_inputs=True)
+        _compact(tool.parameters, inputs=True)
         if tool.output_schema is not None:
-            _compact(tool.output_schema, optional_inputs=False)
+            _compact(tool.output_schema, inputs=False)
 
 
-def _compact(node: Any, *, optional_inputs: bool) -> None:
+def _compact(node: Any, *, inputs: bool) -> None:
     if isinstance(node, list):
         for item in node:
-            _compact(item, optional_inputs=optional_inputs)
+            _compact(item, inputs=inputs)
         return
     if not isinstance(node, dict):
         return
-    if isinstance(node.get("title"), str):
-        del node["title"]
     variants = node.get("anyOf")
     if isinstance(variants, list) and len(variants) == 2 and {"type": "null"} in variants:
         (inner,) = [v for v in variants if v != {"type": "null"}]
         if isinstance(inner, dict) and isinstance(inner.get("type"), str) and "$ref" not in inner:
             del node["anyOf"]
             node.update(inner)
-            if optional_inputs and "default" in node and node["default"] is None:
+            if inputs and "default" in node and node["default"] is None:
                 del node["default"]
             else:
                 node["type"] = [inner["type"], "null"]
+    if isinstance(node.get("title"), str):
+        del node["title"]
+    if node.get("additionalProperties") is True:
+        del node["additionalProperties"]
+    if not inputs and isinstance(node.get("required"), list):
+        del node["required"]
     for key, value in node.items():
         if key == "properties" and isinstance(value, dict):
             for prop in value.values():
-                _compact(prop, optional_inputs=optional_inputs)
+                _compact(prop, inputs=inputs)
         else:
-            _compact(value, optional_inputs=optional_inputs)
+            _compact(value, inputs=inputs)
