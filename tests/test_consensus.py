@@ -316,3 +316,11 @@ async def test_a_retired_default_panel_model_is_left_out_with_a_note(simulator, 
     assert result.answer.startswith("B") and {r.model for r in result.responses} == {"d/a", "d/b"}
     assert any("gone/model-1" in note for note in result.notes)
     assert "ORCOLLECTIVE_DEFAULT_MODELS" in str(info.value)
+
+
+async def test_a_tie_goes_to_the_model_listed_first_whatever_the_speed(simulator, run):
+    """2-2: the answer of the first listed model wins even when it arrives last."""
+    for m in panel(("t/a", "A", 0.3), ("t/b", "B", 0.0), ("t/c", "A", 0.0), ("t/d", "B", 0.0)):
+        simulator.script(m)
+    result = await run(prompt=MC, models=["t/a", "t/b", "t/c", "t/d"], early_stop=False)
+    assert result.answer.startswith("A") and result.confidence == 0.5

@@ -23,8 +23,8 @@ def test_plurality_winner_and_share():
     assert [g.models for g in t.groups] == [["a", "b"], ["c"]]
 
 
-def test_ties_go_to_the_answer_that_arrived_first():
-    """Equal counts: the group whose first member answered earlier wins."""
+def test_ties_go_to_the_answer_whose_supporter_comes_first():
+    """Equal counts: the group whose first member comes first in the ballot order wins."""
     assert tally(ballots(("a", "X"), ("b", "Y"), ("c", "Y"), ("d", "X"))).winner == "X"
 
 

@@ -228,7 +228,8 @@ async def _run(
             f"Only {len(answered)} of {len(outcomes)} models answered ({failures}). "
             "Retry, raise timeout_s, or choose other models."
         )
-    parsed_tally = tally(ballots, weights)
+    position = {model: i for i, model in enumerate(m.id for m in plan.panel)}
+    parsed_tally = tally(sorted(ballots, key=lambda b: position.get(b.model, len(position))), weights)
     result = _shape(plan, outcomes, ballots, parsed_tally, stopped)
     if needs_aggregator:
         await aggregate(

@@ -7,7 +7,8 @@ and one wrong one. Models' mistakes are correlated in practice (they fall for th
 shared wrong answer is treated as the one alternative rather than as one of many; a model no better than
 a coin weighs nothing. Its confidence is the posterior of the winner, ``exp(W_a) / sum_b exp(W_b)`` over
 the answers given. Ties go to the answer whose supporters carry more
-weight, then to the answer that arrived first.
+weight, then to the answer whose first supporter comes first in the ballots' order (the caller passes
+them in panel order, so a tie never depends on which model happened to answer faster).
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ def log_odds_weight(p: float) -> float:
 
 
 def group(ballots: Sequence[Ballot], weights: Mapping[str, float] | None = None) -> list[Group]:
-    """Group parsed ballots by key, heaviest first (count decides when unweighted), then first arrival."""
+    """Group parsed ballots by key, heaviest first (count decides when unweighted), then by ballot order."""
     order: dict[str, int] = {}
     members: dict[str, list[str]] = {}
     for ballot in ballots:
