@@ -10,6 +10,7 @@ import pytest
 from mcp import Client
 
 from orcollective.collective.consensus import consensus
+from orcollective.collective.history import RELIABILITY_PRIOR
 from orcollective.errors import BudgetExceeded, InvalidArgument, TooFewAnswers, UnknownModel
 from orcollective.retry import RetryPolicy
 from orcollective.runtime import open_runtime
@@ -200,7 +201,7 @@ async def test_weighted_learns_to_ignore_models_that_are_always_wrong(simulator,
         small = ["w/g1", "w/b1", "w/b2"]
         plain = await consensus(rt, prompt=question, models=small, early_stop=False)
         weighted = await consensus(rt, prompt=question, models=small, strategy="weighted", early_stop=False)
-        posterior = rt.store.reliability(["w/g1", "w/b1"], "number", prior=(2.0, 1.0))
+        posterior = rt.store.reliability(["w/g1", "w/b1"], "number", prior=RELIABILITY_PRIOR)
     assert plain.answer == "17"
     assert weighted.answer == "42" and weighted.confidence > 0.5
     assert posterior["w/b1"].mean < 0.4 < 0.6 < posterior["w/g1"].mean

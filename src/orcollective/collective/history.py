@@ -16,7 +16,7 @@ from .vote import log_odds_weight, peer_agreement
 
 log = logging.getLogger("orcollective.history")
 
-RELIABILITY_PRIOR = (2.0, 1.0)  # a new model is assumed to agree with the consensus two times in three
+RELIABILITY_PRIOR = (4.0, 2.0)  # a new model is assumed to agree with its peers two times in three
 AGGREGATOR_SUFFIX = " (aggregator)"
 
 T = TypeVar("T")
