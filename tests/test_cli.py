@@ -99,3 +99,11 @@ def test_doctor_reports_what_is_wrong(simulator, tmp_path):
     assert done.returncode == 1
     assert "OPENROUTER_API_KEY is not set" in done.stdout
     assert "check OPENROUTER_BASE_URL" in done.stdout
+
+
+def test_demo_runs_the_whole_pipeline(tmp_path):
+    """`orcollective demo` drives the real server over stdio and ends with the panel's answer."""
+    done = cli(None, tmp_path, "demo")
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "tools/list" in done.stdout and "Unknown model 'openai/gpt4o'" in done.stdout
+    assert "Demo finished: the panel answered B) Saturn" in done.stdout
