@@ -325,3 +325,14 @@ async def test_a_tie_goes_to_the_model_listed_first_whatever_the_speed(simulator
         simulator.script(m)
     result = await run(prompt=MC, models=["t/a", "t/b", "t/c", "t/d"], early_stop=False)
     assert result.answer.startswith("A") and result.confidence == 0.5
+
+
+async def test_short_text_answers_vote_by_normalised_text(simulator, run):
+    """Renderings of "Paris" agree; "Lyon" does not; the displayed answer is the text itself."""
+    for m in panel(("x/a", "Paris", 0), ("x/b", "The answer is **Paris**.", 0), ("x/c", "Answer: paris", 0),
+                   ("x/d", "Answer: Lyon", 0)):  # fmt: skip
+        simulator.script(m)
+    result = await run(prompt="What is the capital of France?", models=["x/a", "x/b", "x/c", "x/d"], early_stop=False)
+    assert result.answer_type == "text"
+    assert result.answer.lower() == "paris" and result.confidence == 0.75
+    assert [d.model for d in result.dissent] == ["x/d"]
