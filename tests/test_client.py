@@ -248,3 +248,12 @@ async def test_non_json_error_body_and_leading_whitespace():
         result = await c.complete(ask("m/x"))
     assert result.text == "ok" and calls["n"] == 2
     assert result.cost_usd is None and result.cost_source == "unknown"
+
+
+async def test_a_quota_that_resets_later_is_not_retried(client, simulator):
+    """A 429 whose X-RateLimit-Reset is an hour away fails at once and says when it resets."""
+    simulator.script(ScriptedModel("sim/daily-cap", faults=["429"], retry_after_s=3600))
+    with pytest.raises(RateLimited) as info:
+        await client.complete(ask("sim/daily-cap"))
+    assert "resets at" in str(info.value) and "UTC" in str(info.value)
+    assert simulator.calls("sim/daily-cap") == 1

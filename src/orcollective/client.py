@@ -252,6 +252,17 @@ class OpenRouterClient:
         if status in (408, 524):
             return UpstreamTimeout(f"The provider timed out{who} ({detail}); try again.", **kw)
         if status == 429:
+            reset = _limit_reset(headers, metadata)
+            if reset is not None and reset - time.time() > self._retry.total_s:
+                # A quota that resets later (e.g. the free models' daily cap) cannot succeed on a retry now.
+                when = time.strftime("%H:%M UTC", time.gmtime(reset))
+                limited = RateLimited(
+                    f"Rate limit reached{who} ({detail}); it resets at {when}: use another model until then.",
+                    retry_after=reset - time.time(),
+                    **kw,
+                )
+                limited.retryable = False
+                return limited
             return RateLimited(
                 f"Rate limited{who} ({detail}); wait a moment or use another model.",
                 retry_after=_retry_after(headers, metadata),
@@ -327,6 +338,21 @@ def _data(body: Any, path: str) -> dict:
     if not isinstance(data, dict):
         raise MalformedResponse(f"{path} did not return a data object.")
     return data
+
+
+def _limit_reset(headers: httpx.Headers | None, metadata: dict) -> float | None:
+    """When an exhausted OpenRouter quota resets (unix seconds), from ``X-RateLimit-*`` headers or body."""
+    body_headers = metadata.get("headers") if isinstance(metadata.get("headers"), dict) else {}
+    remaining = (headers.get("x-ratelimit-remaining") if headers is not None else None) or body_headers.get(
+        "X-RateLimit-Remaining"
+    )
+    reset = (headers.get("x-ratelimit-reset") if headers is not None else None) or body_headers.get("X-RateLimit-Reset")
+    try:
+        if remaining is None or float(remaining) > 0 or reset is None:
+            return None
+        return float(reset) / 1000  # OpenRouter sends epoch milliseconds
+    except (TypeError, ValueError):
+        return None
 
 
 def _retry_after(headers: httpx.Headers | None, metadata: dict) -> float | None:
