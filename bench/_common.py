@@ -131,7 +131,6 @@ def settings_for(base_url: str, api_key: str, workdir: Path, **extra: Any):
         base_url=base_url,
         cache_dir=workdir / "cache",
         data_dir=workdir / "data",
-        output_dir=workdir / "output",
         log_level="ERROR",
         **extra,
     )

@@ -70,12 +70,9 @@ async def list_models(
     limit: int = 20,
     offset: int = 0,
 ) -> ModelList:
-    if sort not in {"name", "price", "context", "newest"}:
-        raise InvalidArgument("sort must be one of name, price, context, newest.")
+    """One page of the catalog as compact rows; the registry checks ``sort`` and ``offset``."""
     if not 1 <= limit <= 200:
         raise InvalidArgument(f"limit {limit} is out of range: use 1 to 200.")
-    if offset < 0:
-        raise InvalidArgument("offset must be 0 or more.")
     if max_price_per_mtok is not None and max_price_per_mtok < 0:
         raise InvalidArgument("max_price_per_mtok must be 0 or more (USD per 1M tokens).")
     if min_context is not None and min_context < 0:

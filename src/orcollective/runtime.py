@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -28,14 +28,10 @@ class Runtime:
     registry: ModelRegistry
     store: RunStore | None
     images: ImagePolicy
-    default_model: str
     default_panel: list[str]
     aggregator_model: str | None
-    max_concurrency: int
     consensus_timeout_s: float
-    output_dir: Path
     limiter: asyncio.Semaphore
-    notes: list[str] = field(default_factory=list)
     catalog_forced_at: float = float("-inf")  # monotonic time of the last refetch forced by an unknown id
 
 
@@ -61,13 +57,11 @@ async def open_runtime(
         transport=transport,
     )
     registry = ModelRegistry(settings.catalog_dir, client.models, ttl_s=settings.catalog_ttl_s)
-    notes: list[str] = []
     try:
         store: RunStore | None = RunStore(settings.store_path)
     except StoreError as exc:
         # Answers matter more than history: run without a store and say so.
         log.warning("run store unavailable, runs will not be saved: %s", exc)
-        notes.append(f"run store unavailable: {exc}")
         store = None
     roots = tuple(Path(p) for p in settings.image_roots) or (Path.cwd(),)
     runtime = Runtime(
@@ -75,14 +69,10 @@ async def open_runtime(
         registry=registry,
         store=store,
         images=ImagePolicy(allowed_roots=roots),
-        default_model=settings.default_model,
         default_panel=list(settings.default_models),
         aggregator_model=settings.aggregator_model,
-        max_concurrency=settings.max_concurrency,
         consensus_timeout_s=settings.consensus_timeout_s,
-        output_dir=settings.output_dir,
         limiter=asyncio.Semaphore(settings.max_concurrency),
-        notes=notes,
     )
     try:
         yield runtime

@@ -42,10 +42,8 @@ class Settings(BaseSettings):
     )
     cache_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_cache_dir("orcollective")))
     data_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir("orcollective")))
-    output_dir: Path = Field(default_factory=lambda: Path.cwd() / "orcollective-output")
     image_roots: Annotated[list[str], NoDecode] = Field(default_factory=list)
     default_models: Annotated[list[str], NoDecode] = Field(default_factory=lambda: list(DEFAULT_PANEL))
-    default_model: str = "openai/gpt-4o-mini"
     aggregator_model: str | None = None
     request_timeout_s: float = Field(default=120.0, gt=0)
     connect_timeout_s: float = Field(default=10.0, gt=0)
