@@ -2,7 +2,7 @@
 
 A seeded question bank (``bench/questions.py``: 30 multiple choice, 30 numeric, each with a shared
 "attractive wrong answer") is put to simulated panel models of known accuracy, correlated errors and
-varied answer styles, through the real ``orcollective.collective.consensus.consensus`` function (an
+varied answer styles, through the real ``orcollective.features.consensus`` feature (an
 in-process runtime against the loopback simulator, which runs in its own process), plus one smoke
 pass through the MCP server over stdio. Accuracies are exact counts on this bank; timings come from
 one run on a shared machine, so read the ratios first.
@@ -30,20 +30,18 @@ from _common import (
     temp_dir,
     write_json,
 )
-from mcp import Client
 from questions import ALWAYS_WRONG, PANEL, PERSONAS, SEED, TIMING_PANEL, Question, build_bank, intended_answers
 
-from orcollective.collective.consensus import consensus
+from mcp import Client
+from orcollective.cli.doctor import server_params
+from orcollective.collective import weights as history
 from orcollective.collective.vote import Ballot, log_odds_weight, tally
-from orcollective.doctor import server_params
-from orcollective.results import ConsensusResult
+from orcollective.features import Progress
+from orcollective.features.consensus import ConsensusRequest, ConsensusResult
+from orcollective.features.consensus import run as run_consensus
 from orcollective.runtime import Runtime, open_runtime
 
 NAME = "consensus_accuracy"
-try:
-    from orcollective.collective.history import RELIABILITY_PRIOR
-except ImportError:
-    from orcollective.collective.consensus import RELIABILITY_PRIOR
 WALL_GOAL = (1.05, 0.050)  # wall <= 1.05 x slowest + 50 ms
 PANEL_IDS = [p.model for p in PANEL]
 WITH_FOIL = [*PANEL_IDS, ALWAYS_WRONG.model]
@@ -51,6 +49,11 @@ TIMING_IDS = [p.model for p in TIMING_PANEL]
 
 
 # -- running the bank ---------------------------------------------------------------------------------
+
+
+async def consensus(rt: Runtime, **arguments) -> ConsensusResult:
+    """The consensus feature exactly as its tool runs it, arguments validated by its Request model."""
+    return await run_consensus(rt, ConsensusRequest.model_validate(arguments), Progress())
 
 
 async def run_bank(
@@ -139,7 +142,7 @@ def reliability_weights(rt: Runtime, models: list[str]) -> dict:
     """The reliability the run store has learnt, and the weight ``weighted`` gives each model from it."""
     out = {}
     for answer_type in ("choice", "number"):
-        posterior = rt.store.reliability(models, answer_type, prior=RELIABILITY_PRIOR)
+        posterior = rt.store.reliability(models, answer_type, prior=history.RELIABILITY_PRIOR)
         weights = product_weights(rt, models, answer_type)
         out[answer_type] = {
             m: {"reliability": round(posterior[m].mean, 3), "weight": round(weights[m], 3)} for m in models
@@ -148,15 +151,8 @@ def reliability_weights(rt: Runtime, models: list[str]) -> dict:
 
 
 def product_weights(rt: Runtime, models: list[str], answer_type: str) -> dict[str, float]:
-    """The weights exactly as the product computes them, wherever this version keeps that function."""
-    try:
-        from orcollective.collective import history
-    except ImportError:  # older layout: the weights were computed inside consensus.py
-        history = None
-    if history is not None and hasattr(history, "weights"):
-        return history.weights(rt.store, models, answer_type, []) or {m: 1.0 for m in models}
-    posterior = rt.store.reliability(models, answer_type, prior=RELIABILITY_PRIOR)
-    return {m: _weight(posterior[m].mean, {"choice": 4}.get(answer_type, 10)) for m in models}
+    """The weights exactly as the product computes them."""
+    return history.weights(rt.store, models, answer_type, []) or {m: 1.0 for m in models}
 
 
 def oracle_weighted(bank: list[Question], results: list[ConsensusResult], scored: dict) -> dict:

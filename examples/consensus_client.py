@@ -13,8 +13,7 @@ import sys
 import tempfile
 
 from mcp import Client
-
-from orcollective.doctor import server_params
+from orcollective.cli.doctor import server_params
 from orcollective.simulator import ScriptedModel, Simulator
 
 PANEL = ["openai/gpt-4o-mini", "google/gemini-2.5-flash", "meta-llama/llama-3.3-70b-instruct"]
@@ -25,9 +24,7 @@ async def ask(question: str, env: dict[str, str]) -> None:
         print(f"  {message}", file=sys.stderr)
 
     async with Client(server_params(env), read_timeout_seconds=60) as client:
-        result = await client.call_tool(
-            "consensus", {"prompt": question, "models": PANEL}, progress_callback=progress
-        )
+        result = await client.call_tool("consensus", {"prompt": question, "models": PANEL}, progress_callback=progress)
     print(result.content[0].text)
     if not result.is_error:
         for response in result.structured_content["responses"]:
@@ -41,7 +38,9 @@ def main() -> None:
         return
     # Offline: three simulated models stand in for the panel, one of them wrong.
     replies = ["17 * 23 = 391\nAnswer: 391", "**391**", "Answer: 401"]
-    scripts = [ScriptedModel(m, reply=r, latency_s=0.2 + i / 10) for i, (m, r) in enumerate(zip(PANEL, replies))]
+    scripts = [
+        ScriptedModel(m, reply=r, latency_s=0.2 + i / 10) for i, (m, r) in enumerate(zip(PANEL, replies, strict=True))
+    ]
     with Simulator(scripts) as sim, tempfile.TemporaryDirectory() as folder:
         env = {
             "OPENROUTER_API_KEY": sim.api_key,

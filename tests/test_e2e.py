@@ -12,26 +12,15 @@ from pathlib import Path
 
 import httpx
 import pytest
-from mcp import Client
 from mcp.client.stdio import stdio_client
 
-from orcollective.doctor import server_params
+from conftest import server_env
+from mcp import Client
+from orcollective.cli.doctor import server_params
 from orcollective.simulator import ScriptedModel, Simulator
 
 pytestmark = pytest.mark.e2e
 MC = "Which gas do plants absorb?\nA) Oxygen\nB) Carbon dioxide\nC) Nitrogen\nD) Helium"
-
-
-def server_env(sim: Simulator, tmp_path: Path, **extra: str) -> dict[str, str]:
-    return {
-        "OPENROUTER_API_KEY": sim.api_key,
-        "OPENROUTER_BASE_URL": sim.base_url,
-        "ORCOLLECTIVE_CACHE_DIR": str(tmp_path / "cache"),
-        "ORCOLLECTIVE_DATA_DIR": str(tmp_path / "data"),
-        "ORCOLLECTIVE_RETRY_MAX_WAIT_S": "0.05",
-        "ORCOLLECTIVE_LOG_LEVEL": "DEBUG",
-        **extra,
-    }
 
 
 def stdio(sim: Simulator, tmp_path: Path, errlog, **extra: str):

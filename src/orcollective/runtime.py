@@ -1,8 +1,7 @@
-"""The long-lived objects (client, catalog, run store), built once from settings and passed down."""
+"""The long-lived objects (client, catalog, run store, input policy), built once from settings and passed down."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,11 +10,10 @@ from pathlib import Path
 
 import httpx
 
-from .client import OpenRouterClient
+from .catalog import ModelRegistry
 from .errors import StoreError
-from .images import ImagePolicy
-from .registry import ModelRegistry
-from .retry import RetryPolicy
+from .inputs import ImagePolicy
+from .openrouter import OpenRouterClient, RetryPolicy
 from .settings import Settings
 from .store import RunStore
 
@@ -31,8 +29,6 @@ class Runtime:
     default_panel: list[str]
     aggregator_model: str | None
     consensus_timeout_s: float
-    limiter: asyncio.Semaphore
-    catalog_forced_at: float = float("-inf")  # monotonic time of the last refetch forced by an unknown id
 
 
 @asynccontextmanager
@@ -54,6 +50,7 @@ async def open_runtime(
         app_url=settings.app_url,
         app_title=settings.app_title,
         max_connections=max(settings.max_concurrency * 2, 32),
+        max_concurrency=settings.max_concurrency,
         transport=transport,
     )
     registry = ModelRegistry(settings.catalog_dir, client.models, ttl_s=settings.catalog_ttl_s)
@@ -72,7 +69,6 @@ async def open_runtime(
         default_panel=list(settings.default_models),
         aggregator_model=settings.aggregator_model,
         consensus_timeout_s=settings.consensus_timeout_s,
-        limiter=asyncio.Semaphore(settings.max_concurrency),
     )
     try:
         yield runtime

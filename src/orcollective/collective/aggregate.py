@@ -1,4 +1,5 @@
-"""Model-based aggregation: a synthesiser (mixture-of-agents) or a judge (universal self-consistency).
+"""Prompts and verdicts of model-based aggregation: a synthesiser (mixture-of-agents) or a judge
+(universal self-consistency).
 
 The aggregator reads the panel's answers anonymised as [1], [2], ... and replies with JSON that groups
 them by meaning and either writes the final answer (synthesize) or names the best one (judge). Meaning
@@ -12,14 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ..core import with_cost
-from ..registry import ModelInfo
-from ..results import ConsensusResult, Dissent, GroupRow, ModelResponse, excerpt, rounded
-from .answers import Question, answer_instruction, display_answer, extract_answer
-from .budget import MAX_COMPLETION
-from .fanout import FanOut, Outcome
-from .history import AGGREGATOR_SUFFIX
-from .vote import Ballot, tally
+from .answers import Question, answer_instruction
 
 SYNTH_SYSTEM = (
     "You aggregate answers that several AI models gave to one question. Judge them on their merits: "
@@ -70,6 +64,13 @@ def judge_messages(question: str, answers: Sequence[str]) -> list[dict]:
     return [{"role": "system", "content": JUDGE_SYSTEM}, {"role": "user", "content": user}]
 
 
+def aggregator_messages(strategy: str, question: Question, texts: Sequence[str]) -> list[dict]:
+    """The aggregator's prompt for ``synthesize`` or ``judge``."""
+    if strategy == "synthesize":
+        return synthesize_messages(question.prompt, texts, answer_instruction(question))
+    return judge_messages(question.prompt, texts)
+
+
 def parse_verdict(text: str, n: int) -> Verdict:
     """Read the aggregator's JSON leniently (code fences, prose around it); keep only valid indexes."""
     match = _JSON_OBJECT.search(text or "")
@@ -106,99 +107,3 @@ def _groups(raw: object, n: int) -> list[list[int]]:
     groups.extend([i] for i in range(n) if i not in seen)
     groups.sort(key=len, reverse=True)
     return groups
-
-
-async def aggregate(
-    fan: FanOut,
-    *,
-    strategy: str,
-    question: Question,
-    aggregator: ModelInfo,
-    deadline: float,
-    answered: Sequence[Outcome],
-    ballots: Sequence[Ballot],
-    result: ConsensusResult,
-) -> None:
-    """Ask the aggregator and fold its verdict into ``result``.
-
-    For closed answers the groups stay the exact ones from normalisation and the aggregator only chooses;
-    for long text the groups are the aggregator's meaning groups.
-    """
-    texts = [o.completion.text for o in answered]
-    if strategy == "synthesize":
-        messages = synthesize_messages(question.prompt, texts, answer_instruction(question))
-    else:
-        messages = judge_messages(question.prompt, texts)
-    body = {"model": aggregator.id, "messages": messages, "max_tokens": MAX_COMPLETION["long_text"]}
-    outcome = await fan.ask(body, deadline=deadline)
-    completion = outcome.completion
-    if completion is not None:
-        with_cost(aggregator, completion)
-        result.cost_usd = round(result.cost_usd + (completion.cost_usd or 0), 10)
-    result.calls += 1
-    result.responses.append(
-        ModelResponse(
-            model=aggregator.id + AGGREGATOR_SUFFIX,
-            status=outcome.status,
-            answer=None,
-            excerpt=excerpt(completion.text) if completion else None,
-            latency_s=round(outcome.latency_s, 3),
-            cost_usd=completion.cost_usd if completion else None,
-            error=outcome.error,
-        )
-    )
-    if not outcome.ok:
-        result.notes.append(f"aggregator failed ({outcome.error}); the answer is the plain vote")
-        if question.answer_type == "long_text":
-            result.answer, result.confidence = texts[0], None
-            result.notes.append("long answers could not be compared; showing the first answer")
-        return
-    verdict = parse_verdict(completion.text, len(texts))
-    models = [o.model for o in answered]
-    if question.answer_type == "long_text":
-        _meaning_groups(result, verdict, models, texts)
-        return
-    if strategy == "synthesize":
-        key = extract_answer(question, verdict.answer or completion.text)
-    else:
-        key = (
-            next((b.key for b in ballots if b.model == models[verdict.best]), None)
-            if verdict.best is not None
-            else None
-        )
-    if key is None:
-        result.notes.append("the aggregator gave no parseable answer; the answer is the plain vote")
-        return
-    parsed = sum(b.key is not None for b in ballots)
-    result.answer = display_answer(question, key)
-    result.confidence = rounded(sum(b.key == key for b in ballots) / parsed) if parsed else None
-    result.dissent = [
-        Dissent(model=b.model, answer=display_answer(question, b.key) if b.key else None)
-        for b in ballots
-        if b.model in models and b.key != key
-    ]
-    result.groups.sort(key=lambda g: g.answer != result.answer)
-
-
-def _meaning_groups(result: ConsensusResult, verdict: Verdict, models: list[str], texts: list[str]) -> None:
-    n = len(texts)
-    if verdict.groups:
-        result.groups = [
-            GroupRow(answer=excerpt(texts[g[0]]), models=[models[i] for i in g], share=rounded(len(g) / n))
-            for g in verdict.groups
-        ]
-        labels = [Ballot(models[i], str(k)) for k, g in enumerate(verdict.groups) for i in g]
-        result.agreement = rounded(tally(labels).agreement)
-    if result.strategy == "judge" and verdict.best is not None:
-        chosen: int | None = verdict.best
-        result.answer = texts[verdict.best]
-    else:
-        result.answer = verdict.answer or (texts[verdict.best] if verdict.best is not None else texts[0])
-        chosen = verdict.groups[0][0] if verdict.groups else None
-    home = next((g for g in verdict.groups if chosen in g), None) if chosen is not None else None
-    result.confidence = rounded(len(home) / n) if home else None
-    result.dissent = [
-        Dissent(model=models[i], answer=excerpt(texts[i])) for g in verdict.groups if g is not home for i in g
-    ]
-    if not verdict.groups:
-        result.notes.append("the aggregator did not group the answers; confidence unknown")

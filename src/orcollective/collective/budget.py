@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from ..catalog import ModelInfo
 from ..errors import BudgetExceeded
-from ..registry import ModelInfo
 
 # Typical completion lengths, from the answer instruction each type gets: closed answers reason briefly
 # and end with one line; long answers are capped by the max_tokens we send.
@@ -22,17 +22,17 @@ def estimate_tokens(text: str) -> int:
 
 
 @dataclass
-class Plan:
+class Fitted:
     models: list[ModelInfo]
     skipped: list[str]
     estimate_usd: float
 
 
 def panel_estimate(
-    panel: Sequence[ModelInfo], prompt_tokens: int, answer_type: str, aggregator: ModelInfo | None
+    panel: Sequence[ModelInfo], prompt_tokens: int, answer_type: str, aggregator: ModelInfo | None, images: int = 0
 ) -> Decimal:
     completion = EXPECTED_COMPLETION[answer_type]
-    total = sum((m.estimate_cost(prompt_tokens, completion) for m in panel), Decimal(0))
+    total = sum((m.estimate_cost(prompt_tokens, completion, images) for m in panel), Decimal(0))
     if aggregator is not None:
         reading = prompt_tokens + completion * len(panel)
         total += aggregator.estimate_cost(reading, AGGREGATOR_COMPLETION)
@@ -47,23 +47,24 @@ def fit_budget(
     max_cost_usd: float | None,
     *,
     min_models: int,
-) -> Plan:
+    images: int = 0,
+) -> Fitted:
     """Drop the most expensive models until the estimate fits ``max_cost_usd``; refuse below ``min_models``."""
     models = list(panel)
     skipped: list[str] = []
-    estimate = panel_estimate(models, prompt_tokens, answer_type, aggregator)
+    estimate = panel_estimate(models, prompt_tokens, answer_type, aggregator, images)
     if max_cost_usd is None:
-        return Plan(models, skipped, float(estimate))
+        return Fitted(models, skipped, float(estimate))
     limit = Decimal(str(max_cost_usd))
     completion = EXPECTED_COMPLETION[answer_type]
     while estimate > limit and len(models) > min_models:
-        priciest = max(models, key=lambda m: m.estimate_cost(prompt_tokens, completion))
+        priciest = max(models, key=lambda m: m.estimate_cost(prompt_tokens, completion, images))
         models.remove(priciest)
         skipped.append(priciest.id)
-        estimate = panel_estimate(models, prompt_tokens, answer_type, aggregator)
+        estimate = panel_estimate(models, prompt_tokens, answer_type, aggregator, images)
     if estimate > limit:
         raise BudgetExceeded(
             f"Estimated cost ${float(estimate):.6f} for the {len(models)} cheapest models is over max_cost_usd "
             f"${max_cost_usd}; raise max_cost_usd or choose cheaper models (list_models sort=price)."
         )
-    return Plan(models, skipped, float(estimate))
+    return Fitted(models, skipped, float(estimate))

@@ -1,4 +1,5 @@
-"""Ask several models at once: shared concurrency limit, per-call timeouts, a round deadline, early stop.
+"""Ask several models at once: per-call timeouts, a round deadline, early stop (the client holds the
+concurrency limit).
 
 Every model asked is accounted for in the outcome list, whether it answered, failed, timed out or was
 cancelled because the answer was already decided. Cancelling the caller cancels every in-flight request.
@@ -11,9 +12,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from ..client import OpenRouterClient
 from ..errors import OrcError
-from ..schemas import Completion
+from ..openrouter import Completion, OpenRouterClient
 
 Status = Literal["ok", "error", "timeout", "cancelled", "not_asked"]
 
@@ -38,12 +38,19 @@ ShouldStop = Callable[[list[Outcome], int], bool]
 
 
 class FanOut:
-    """One fan-out policy: a shared limiter and the per-call timeout."""
+    """One fan-out policy: the client and the per-call timeout."""
 
-    def __init__(self, client: OpenRouterClient, limiter: asyncio.Semaphore, *, call_timeout_s: float) -> None:
+    def __init__(
+        self,
+        client: OpenRouterClient,
+        *,
+        call_timeout_s: float,
+        price: Callable[[Completion], Completion] | None = None,
+    ) -> None:
         self.client = client
-        self.limiter = limiter
         self.call_timeout_s = call_timeout_s
+        # Fills in a cost the API did not report (from catalog prices), once, where the answer arrives.
+        self.price = price or (lambda completion: completion)
 
     async def ask(self, body: dict, deadline: float) -> Outcome:
         """One call, bounded by the call timeout and the round deadline (in ``loop.time()`` seconds)."""
@@ -51,9 +58,9 @@ class FanOut:
         clock = asyncio.get_running_loop().time
         started = clock()
         try:
-            # The round deadline also bounds the wait for a free slot; the call timeout starts with the call.
-            async with asyncio.timeout_at(deadline), self.limiter, asyncio.timeout(self.call_timeout_s):
-                completion = await self.client.complete(body)
+            # The round deadline also bounds the wait for a free slot in the client's limiter.
+            async with asyncio.timeout_at(deadline), asyncio.timeout(self.call_timeout_s):
+                completion = self.price(await self.client.complete(body))
         except TimeoutError:
             waited = clock() - started
             return Outcome(model, "timeout", error=f"no answer within {waited:.1f}s", latency_s=waited)

@@ -1,0 +1,94 @@
+"""``orcollective doctor``: check each thing the server needs and say how to fix what is wrong."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import tempfile
+from collections.abc import Awaitable, Callable
+
+from rich.console import Console
+
+from mcp import Client, StdioServerParameters
+
+from ..errors import OrcError
+from ..openrouter import OpenRouterClient
+from ..settings import Settings
+
+
+def server_params(env: dict[str, str] | None = None) -> StdioServerParameters:
+    """How to start this package's own server over stdio, with ``env`` layered on the current environment."""
+    return StdioServerParameters(
+        command=sys.executable, args=["-m", "orcollective", "serve"], env={**os.environ, **(env or {})}
+    )
+
+
+def run_doctor(settings: Settings, console: Console) -> int:
+    """Print one line per check; return 0 when all pass, 1 otherwise."""
+    return asyncio.run(_doctor(settings, console))
+
+
+async def _doctor(settings: Settings, console: Console) -> int:
+    failures = 0
+
+    async def check(name: str, probe: Callable[[], Awaitable[str]]) -> None:
+        nonlocal failures
+        try:
+            detail = await probe()
+            console.print(f"[green]ok[/]    {name}: {detail}")
+        except Exception as exc:  # every failure is reported as one line, whatever it is
+            failures += 1
+            console.print(f"[red]fail[/]  {name}: {_one_line(exc)}")
+
+    client = OpenRouterClient(
+        settings.base_url,
+        settings.api_key,
+        timeout_s=min(settings.request_timeout_s, 20),
+        connect_timeout_s=settings.connect_timeout_s,
+    )
+
+    async def key() -> str:
+        if not settings.has_key:
+            raise OrcError("OPENROUTER_API_KEY is not set: add it to the MCP client's env block or a .env file.")
+        return "set (value hidden)"
+
+    async def reachable() -> str:
+        catalog = await client.models()
+        return f"{settings.base_url} lists {len(catalog)} models"
+
+    async def credits() -> str:
+        data = await client.key_info()
+        remaining = data.get("limit_remaining")
+        left = f"${remaining:.2f} left of ${data.get('limit'):.2f}" if remaining is not None else "no spending limit"
+        return f"{left}; ${data.get('usage') or 0:.4f} used" + (" (free tier)" if data.get("is_free_tier") else "")
+
+    async def writable() -> str:
+        for folder in (settings.cache_dir, settings.data_dir):
+            folder.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=folder):
+                pass
+        return f"{settings.cache_dir} and {settings.data_dir}"
+
+    async def handshake() -> str:
+        async with asyncio.timeout(60):
+            async with Client(server_params()) as session:
+                tools = await session.list_tools()
+        return f"server started over stdio and listed {len(tools.tools)} tools"
+
+    try:
+        await check("API key", key)
+        await check("base URL", reachable)
+        if settings.has_key:
+            await check("credits", credits)
+        await check("cache and data folders", writable)
+        await check("MCP handshake", handshake)
+    finally:
+        await client.aclose()
+    console.print("All checks passed." if not failures else f"{failures} check(s) failed.")
+    return 1 if failures else 0
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text[:300]

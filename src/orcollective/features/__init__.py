@@ -1,0 +1,15 @@
+"""One module per tool; this list is the whole tool surface (MCP tools and CLI commands come from it)."""
+
+from . import chat, consensus, list_models, model_info, runs, usage
+from .base import Cli, Feature, Progress, Request
+
+FEATURES: tuple[Feature, ...] = (
+    chat.FEATURE,
+    list_models.FEATURE,
+    model_info.FEATURE,
+    usage.FEATURE,
+    consensus.FEATURE,
+    runs.FEATURE,
+)
+
+__all__ = ["FEATURES", "Cli", "Feature", "Progress", "Request"]

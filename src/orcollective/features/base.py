@@ -1,0 +1,96 @@
+"""The feature contract: what one tool is, independent of MCP and of the command line.
+
+A feature is one module with a ``Request`` model (the tool's arguments: its MCP input schema, its CLI
+options and its validation, written once), a ``Result`` model (the structured output), ``run(rt,
+request, progress)`` and ``summary(result)``. ``orcollective.mcp`` and ``orcollective.cli`` build their
+tools and commands from the list in ``features/__init__.py``.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from ..runtime import Runtime
+
+Kind = Literal["read", "read_local", "spends"]
+
+
+QUOTE_CHARS = 80  # of an argument's name or message quoted back in an error
+
+
+class Request(BaseModel):
+    """Base of every tool's arguments: unknown names are refused, naming the closest valid one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @classmethod
+    def problems(cls, exc: ValidationError, shown: Mapping[str, str] | None = None) -> list[str]:
+        """Each problem of ``exc`` once, as ``field: message``; nothing of the input is echoed but names,
+        cut to ``QUOTE_CHARS``. ``shown`` renames fields (e.g. to CLI flags)."""
+        names = list(cls.model_fields)
+        out: list[str] = []
+        for error in exc.errors(include_url=False, include_input=False):
+            loc = [str(part) for part in error["loc"]]
+            if error["type"] == "extra_forbidden" and len(loc) == 1:
+                problem = _unknown(loc[0], names)
+            else:
+                if loc and shown:
+                    loc[0] = shown.get(loc[0], loc[0])
+                message = _cut(str(error["msg"]).removeprefix("Value error, "), 4 * QUOTE_CHARS)
+                problem = f"{'.'.join(loc)}: {message}" if loc else message
+            if problem not in out:
+                out.append(problem)
+        return out
+
+
+def _unknown(name: str, names: list[str]) -> str:
+    close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+    hint = f"did you mean '{close[0]}'?" if close else f"valid: {', '.join(names)}"
+    return f"unknown argument '{_cut(name, QUOTE_CHARS)}'; {hint}"
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+class Progress:
+    """Where a running feature reports what it is doing; the default listens to nothing."""
+
+    async def step(self, done: float, total: float | None, message: str) -> None:
+        """A step finished (e.g. one model answered): ``done`` of ``total``."""
+
+    async def text(self, delta: str) -> None:
+        """A piece of a single answer as it streams in."""
+
+
+Req = TypeVar("Req", bound=Request)
+Res = TypeVar("Res", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Cli:
+    """How the feature appears on the command line: ``arguments`` are positional, ``flags`` rename
+    options (field -> "--flag" or "--flag/-f"), ``hidden`` fields are left to the MCP tool."""
+
+    command: str
+    arguments: tuple[str, ...] = ()
+    flags: Mapping[str, str] = field(default_factory=dict)
+    hidden: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Feature(Generic[Req, Res]):
+    name: str
+    group: str
+    kind: Kind
+    description: str
+    request: type[Req]
+    result: type[Res]
+    run: Callable[[Runtime, Req, Progress], Awaitable[Res]]
+    summary: Callable[[Res], str]
+    cli: Cli | None = None

@@ -1,0 +1,342 @@
+"""consensus: ask a panel at once, read each answer, aggregate them, and account for every call."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, field_validator
+
+from ..catalog import ModelInfo, with_cost
+from ..collective import weights as history
+from ..collective.answers import Question, answer_instruction, display_answer, parse_question
+from ..collective.budget import MAX_COMPLETION, estimate_tokens, fit_budget
+from ..collective.consensus import Decision, Dissent, GroupRow, aggregate, excerpt, rounded, vote
+from ..collective.fanout import FanOut, Outcome
+from ..collective.rounds import PanelRound, ask_panel
+from ..collective.vote import peer_agreement
+from ..errors import MISSING_KEY, ConfigError, InvalidArgument, TooFewAnswers
+from ..inputs import build_messages, image_parts
+from ..runtime import Runtime
+from ..store import RunRecorder
+from .base import Cli, Feature, Progress, Request
+
+MAX_PANEL = 16
+AGGREGATOR_SHARE = 0.4  # of timeout_s kept for the aggregator when one is needed
+
+
+class ConsensusRequest(Request):
+    prompt: str
+    models: Annotated[list[str] | None, Field(description="Panel, used exactly (default: settings)")] = None
+    strategy: Literal["auto", "vote", "weighted", "synthesize", "judge"] = "auto"
+    answer_type: Literal["auto", "choice", "number", "boolean", "text", "long_text"] = "auto"
+    early_stop: bool = True
+    adaptive: Annotated[bool, Field(description="Ask 3 best first, the rest on disagreement")] = False
+    system: str | None = None
+    images: list[str] | None = None
+    max_cost_usd: Annotated[float | None, Field(gt=0)] = None
+    timeout_s: Annotated[float | None, Field(ge=1, le=600)] = None
+    aggregator: Annotated[str | None, Field(description="Model for synthesize/judge")] = None
+
+    @field_validator("prompt")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("empty: pass the question to put to the panel")
+        return value
+
+    @field_validator("models")
+    @classmethod
+    def _panel(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        if len(value) < 2:
+            raise ValueError("a consensus needs at least 2 models; use chat for one model")
+        if len(value) > MAX_PANEL:
+            raise ValueError(f"at most {MAX_PANEL} models in a panel; drop {len(value) - MAX_PANEL}")
+        twice = sorted({m for m in value if value.count(m) > 1})
+        if twice:
+            raise ValueError(f"listed twice: {', '.join(twice)}; list each model once")
+        return value
+
+
+class ModelResponse(BaseModel):
+    model: str
+    role: str
+    status: str
+    answer: str | None
+    excerpt: str | None
+    latency_s: float
+    cost_usd: float | None
+    error: str | None
+
+
+class ConsensusResult(BaseModel):
+    answer: str | None
+    answer_type: str
+    strategy: str
+    confidence: float | None
+    agreement: float | None
+    groups: list[GroupRow]
+    dissent: list[Dissent]
+    responses: list[ModelResponse]
+    answered: int
+    calls: int
+    stopped_early: bool
+    skipped: list[str]
+    estimate_usd: float | None
+    cost_usd: float
+    latency_s: float
+    run_id: str | None
+    notes: list[str]
+
+
+@dataclass
+class Plan:
+    question: Question
+    strategy: str
+    panel: list[ModelInfo]
+    aggregator: ModelInfo | None
+    skipped: list[str]
+    estimate_usd: float
+    timeout_s: float
+    messages: list[dict]
+    weights: dict[str, float] | None
+    notes: list[str]
+
+
+async def run(rt: Runtime, req: ConsensusRequest, progress: Progress) -> ConsensusResult:
+    """Ask every model in the panel (or fewer, with ``adaptive`` / ``early_stop``) and aggregate."""
+    plan = await make_plan(rt, req)
+    arguments = {
+        "prompt": req.prompt, "models": [m.id for m in plan.panel], "strategy": plan.strategy,
+        "answer_type": plan.question.answer_type, "early_stop": req.early_stop, "adaptive": req.adaptive,
+        "max_cost_usd": req.max_cost_usd, "timeout_s": plan.timeout_s,
+    }  # fmt: skip
+    recorder = RunRecorder(rt.store, "consensus", arguments)
+    started = asyncio.get_running_loop().time()
+    try:
+        round_, decision = await _decide(rt, plan, req, progress, started)
+    except asyncio.CancelledError:
+        recorder.finish("cancelled", error="cancelled by the client")
+        raise
+    except TooFewAnswers as exc:
+        recorder.finish("error", error=str(exc))
+        raise
+    _record_calls(recorder, plan, round_, decision)
+    result = _shape(plan, round_, decision, asyncio.get_running_loop().time() - started, recorder)
+    recorder.finish("done", result=result.model_dump(mode="json"), cost_usd=result.cost_usd)
+    return result
+
+
+async def make_plan(rt: Runtime, req: ConsensusRequest) -> Plan:
+    """Check the panel against the catalog and price the run before a single token is bought."""
+    question = parse_question(req.prompt, req.answer_type)
+    closed = question.answer_type != "long_text"
+    strategy = req.strategy if req.strategy != "auto" else ("vote" if closed else "synthesize")
+    if strategy in ("vote", "weighted") and not closed:
+        raise InvalidArgument(
+            "vote and weighted need a short answer (choice, number, boolean, text); "
+            "for long free text use strategy synthesize or judge."
+        )
+    notes: list[str] = []
+    if req.models:
+        panel = (await rt.registry.resolve(req.models)).models
+    else:
+        panel = await _default_panel(rt, notes)
+    agg_info = None
+    if strategy in ("synthesize", "judge"):
+        agg_id = req.aggregator or rt.aggregator_model or panel[0].id
+        (agg_info,) = (await rt.registry.resolve([agg_id])).models
+    parts = image_parts(req.images, rt.images) if req.images else None
+    full_system = "\n\n".join(s for s in (req.system, answer_instruction(question)) if s and s.strip()) or None
+    messages = build_messages(req.prompt, None, full_system, parts)
+    if not rt.client.has_key:
+        raise ConfigError(MISSING_KEY)
+    prompt_tokens = estimate_tokens(req.prompt + (full_system or ""))
+    fitted = fit_budget(
+        panel, prompt_tokens, question.answer_type, agg_info, req.max_cost_usd, min_models=2, images=len(parts or [])
+    )
+    if fitted.skipped:
+        notes.append(f"left out to fit max_cost_usd: {', '.join(fitted.skipped)}")
+    weights = None
+    if strategy == "weighted":
+        weights = history.weights(rt.store, [m.id for m in fitted.models], question.answer_type, notes)
+    return Plan(
+        question=question,
+        strategy=strategy,
+        panel=fitted.models,
+        aggregator=agg_info,
+        skipped=fitted.skipped,
+        estimate_usd=fitted.estimate_usd,
+        timeout_s=req.timeout_s or rt.consensus_timeout_s,
+        messages=messages,
+        weights=weights,
+        notes=notes,
+    )
+
+
+async def _default_panel(rt: Runtime, notes: list[str]) -> list[ModelInfo]:
+    """The configured panel minus ids the catalog no longer lists: the user did not name them, so a retired
+    default should not fail the run; fewer than two left is still an error."""
+    resolved = await rt.registry.resolve(rt.default_panel, drop_unknown=True)
+    notes.extend(f"default panel model {m} is not in the catalog; left out" for m in resolved.unknown)
+    if len(resolved.models) < 2:
+        raise InvalidArgument(
+            "Fewer than 2 models of the default panel are in the catalog: pass 'models' or set "
+            "ORCOLLECTIVE_DEFAULT_MODELS to current ids (see list_models)."
+        )
+    return resolved.models
+
+
+async def _decide(
+    rt: Runtime, plan: Plan, req: ConsensusRequest, progress: Progress, started: float
+) -> tuple[PanelRound, Decision]:
+    q = plan.question
+    needs_aggregator = plan.aggregator is not None
+    answer_time = plan.timeout_s * (1 - AGGREGATOR_SHARE if needs_aggregator else 1)
+    by_id = {m.id: m for m in plan.panel + ([plan.aggregator] if plan.aggregator else [])}
+    fan = FanOut(
+        rt.client,
+        call_timeout_s=plan.timeout_s,
+        price=lambda c: with_cost(by_id.get(c.model) or by_id.get(c.requested_model), c),
+    )
+    order = [m.id for m in plan.panel]
+    if req.adaptive:
+        order = history.adaptive_order(rt.store, order, q.answer_type)
+    total = len(order)
+
+    async def seen(outcome: Outcome, so_far: list[Outcome]) -> None:
+        answered = [o.model for o in so_far if o.ok]
+        await progress.step(len(so_far), total, f"{len(answered)}/{total} answered: {', '.join(answered)}")
+
+    max_tokens = MAX_COMPLETION[q.answer_type]
+    round_ = await ask_panel(
+        fan,
+        q,
+        order,
+        lambda model: {"model": model, "messages": plan.messages, "max_tokens": max_tokens},
+        deadline=started + answer_time,
+        early_stop=req.early_stop and not needs_aggregator,
+        adaptive=req.adaptive,
+        weights=plan.weights,
+        on_outcome=seen,
+    )
+    answered = round_.answered
+    if len(answered) < 2:
+        failures = "; ".join(f"{o.model}: {o.error or o.status}" for o in round_.outcomes if not o.ok)
+        raise TooFewAnswers(
+            f"Only {len(answered)} of {len(round_.outcomes)} models answered ({failures}). "
+            "Retry, raise timeout_s, or choose other models."
+        )
+    decision = vote(q, [m.id for m in plan.panel], round_, plan.weights)
+    if plan.aggregator is not None:
+        decision = await aggregate(
+            fan, q, plan.strategy, plan.aggregator, round_, decision, deadline=started + plan.timeout_s
+        )
+    return round_, decision
+
+
+def _record_calls(recorder: RunRecorder, plan: Plan, round_: PanelRound, decision: Decision) -> None:
+    """Every call that was made, with its role; reliability observations for closed answers.
+
+    Models that were not asked, or cancelled once the answer was decided, made no call worth counting.
+    Reliability is agreement with the other models' plurality (``peer_agreement``), never with the run's
+    own winner, which a heavy weighted model would have decided itself.
+    """
+    shown = _shown_answers(plan.question, decision)
+    for o in round_.outcomes:
+        if o.status not in ("not_asked", "cancelled"):
+            recorder.call(o.model, o.completion, role="panelist", answer=shown.get(o.model), error=o.error,
+                          latency_s=o.latency_s)  # fmt: skip
+    if decision.aggregator is not None:
+        agg = decision.aggregator
+        recorder.call(agg.model, agg.completion, role="aggregator", error=agg.error, latency_s=agg.latency_s)
+    if plan.question.answer_type != "long_text":
+        answers = {m: a for m, a in shown.items() if a is not None}
+        for model, agreed in peer_agreement(answers).items():
+            recorder.outcome(model, plan.question.answer_type, agreed)
+
+
+def _shown_answers(q: Question, decision: Decision) -> dict[str, str | None]:
+    return {m: display_answer(q, k) if k else None for m, k in decision.keys.items()}
+
+
+def _response(o: Outcome, role: str, answer: str | None) -> ModelResponse:
+    return ModelResponse(
+        model=o.model,
+        role=role,
+        status=o.status,
+        answer=answer,
+        excerpt=excerpt(o.completion.text) if o.completion else None,
+        latency_s=round(o.latency_s, 3),
+        cost_usd=o.completion.cost_usd if o.completion else None,
+        error=o.error,
+    )
+
+
+def _shape(plan: Plan, round_: PanelRound, d: Decision, elapsed: float, recorder: RunRecorder) -> ConsensusResult:
+    shown = _shown_answers(plan.question, d)
+    responses = [_response(o, "panelist", shown.get(o.model)) for o in round_.outcomes]
+    calls = [o for o in round_.outcomes if o.status != "not_asked"]
+    if d.aggregator is not None:
+        responses.append(_response(d.aggregator, "aggregator", None))
+        calls.append(d.aggregator)
+    return ConsensusResult(
+        answer=d.answer,
+        answer_type=plan.question.answer_type,
+        strategy=plan.strategy,
+        confidence=d.confidence,
+        agreement=d.agreement,
+        groups=d.groups,
+        dissent=d.dissent,
+        responses=responses,
+        answered=len(round_.answered),
+        calls=len(calls),
+        stopped_early=round_.stopped_early,
+        skipped=plan.skipped,
+        estimate_usd=rounded(plan.estimate_usd, 10),
+        cost_usd=round(sum(o.completion.cost_usd or 0 for o in calls if o.completion), 10),
+        latency_s=round(elapsed, 3),
+        run_id=recorder.run_id,
+        notes=[*plan.notes, *d.notes, *recorder.notes],
+    )
+
+
+def summary(r: ConsensusResult) -> str:
+    """A short human summary: the answer, how sure, who disagreed, what it cost."""
+    conf = f"{r.confidence:.0%}" if r.confidence is not None else "unknown"
+    panel = sum(x.role == "panelist" for x in r.responses)
+    lines = [
+        f"Answer: {r.answer}",
+        f"confidence {conf} · {r.strategy} · {r.answered}/{panel} answered · {r.calls} calls"
+        f"{' · stopped early' if r.stopped_early else ''} · ${r.cost_usd:.6f} · {r.latency_s:.2f}s",
+    ]
+    if r.dissent:
+        lines.append("dissent: " + "; ".join(f"{d.model}: {d.answer or '(no answer)'}" for d in r.dissent))
+    failed = [f"{x.model}: {x.error}" for x in r.responses if x.status in ("error", "timeout")]
+    if failed:
+        lines.append("failed: " + "; ".join(failed))
+    lines.extend(f"note: {n}" for n in r.notes)
+    if r.run_id:
+        lines.append(f"run {r.run_id}")
+    return "\n".join(lines)
+
+
+FEATURE = Feature(
+    name="consensus",
+    group="collective",
+    kind="spends",
+    description="Ask several models at once; aggregate by vote, weighted, synthesize or judge.",
+    request=ConsensusRequest,
+    result=ConsensusResult,
+    run=run,
+    summary=summary,
+    cli=Cli(
+        command="consensus",
+        arguments=("prompt",),
+        flags={"models": "--model/-m", "max_cost_usd": "--max-cost", "timeout_s": "--timeout"},
+        hidden=("images",),
+    ),
+)

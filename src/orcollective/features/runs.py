@@ -1,0 +1,67 @@
+"""runs: the run history, a list of recent runs or one run with its calls and costs."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, Field
+
+from ..errors import InvalidArgument, StoreError
+from ..runtime import Runtime
+from ..store import RunStore
+from .base import Cli, Feature, Progress, Request
+
+
+class RunsRequest(Request):
+    run_id: str | None = None
+    tool: str | None = None
+    limit: Annotated[int, Field(ge=1, le=100)] = 20
+    offset: Annotated[int, Field(ge=0)] = 0
+
+
+class RunsResult(BaseModel):
+    runs: list[dict]
+    run: dict | None
+
+
+async def run(rt: Runtime, req: RunsRequest, progress: Progress) -> RunsResult:
+    if req.run_id:
+        return RunsResult(runs=[], run=get_run(rt, req.run_id))
+    return RunsResult(runs=store_of(rt).list_runs(limit=req.limit, offset=req.offset, tool=req.tool), run=None)
+
+
+def summary(result: RunsResult) -> str:
+    if result.run is not None:
+        r = result.run
+        return f"run {r['id']} ({r['tool']}, {r['status']}), ${r.get('cost_usd') or 0:.6f}, " + (
+            f"{len(r.get('calls') or [])} calls"
+        )
+    lines = [f"{r['id']}  {r['tool']}  {r['status']}  ${r.get('cost_usd') or 0:.6f}  {r.get('summary') or ''}"
+             for r in result.runs]  # fmt: skip
+    return "\n".join(lines) or "No runs yet."
+
+
+def store_of(rt: Runtime) -> RunStore:
+    if rt.store is None:
+        raise StoreError("The run store is unavailable (see the server log); check ORCOLLECTIVE_DATA_DIR.")
+    return rt.store
+
+
+def get_run(rt: Runtime, run_id: str) -> dict:
+    run = store_of(rt).get_run(run_id)
+    if run is None:
+        raise InvalidArgument(f"No run '{run_id}': list runs with the runs tool.")
+    return run
+
+
+FEATURE = Feature(
+    name="runs",
+    group="runs",
+    kind="read_local",
+    description="Recent runs, or one run by id with its calls and costs.",
+    request=RunsRequest,
+    result=RunsResult,
+    run=run,
+    summary=summary,
+    cli=Cli(command="runs", arguments=("run_id",)),
+)

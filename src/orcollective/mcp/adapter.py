@@ -1,0 +1,87 @@
+"""Turn a feature into an MCP tool: its Request model is the input schema and the one validator."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.tools import Tool
+from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetadata
+from mcp_types import CallToolResult, TextContent, ToolAnnotations
+from pydantic import ConfigDict, ValidationError
+
+from ..errors import OrcError
+from ..features import Feature, Progress
+from ..runtime import Runtime
+from .shaping import compact_schema, validation_line
+
+ANNOTATIONS = {
+    "read": ToolAnnotations(readOnlyHint=True, openWorldHint=True),
+    "read_local": ToolAnnotations(readOnlyHint=True, openWorldHint=False),
+    "spends": ToolAnnotations(readOnlyHint=False, destructiveHint=False, idempotentHint=False, openWorldHint=True),
+}
+
+
+class _RawArguments(ArgModelBase):
+    """Hands the arguments through untouched: the feature's Request model validates them, once."""
+
+    model_config = ConfigDict(extra="allow")
+
+    def model_dump_one_level(self) -> dict[str, Any]:
+        return {"arguments": dict(self.model_extra or {})}
+
+
+class _McpProgress(Progress):
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    async def step(self, done: float, total: float | None, message: str) -> None:
+        await self.ctx.report_progress(done, total, message)
+
+
+def runtime_of(ctx: Context) -> Runtime:
+    """The objects the server lifespan built for this process."""
+    return ctx.request_context.lifespan_context
+
+
+def input_schema(feature: Feature) -> dict:
+    """The Request model's schema, compacted. ``additionalProperties: false`` is left out: the model refuses
+    unknown names itself, naming the closest valid one, and tools/list stays smaller."""
+    schema = compact_schema(feature.request.model_json_schema(), inputs=True)
+    schema.pop("additionalProperties", None)
+    return schema
+
+
+def feature_tool(feature: Feature) -> Tool:
+    """The MCP tool for ``feature``: our errors become one-line ``isError`` results; anything else is a
+    crash the SDK logs without showing it."""
+
+    async def call(ctx: Context, arguments: dict[str, Any]) -> CallToolResult:
+        try:
+            request = feature.request.model_validate(arguments)
+        except ValidationError as exc:
+            raise ToolError(validation_line(feature.request.problems(exc))) from exc
+        try:
+            result = await feature.run(runtime_of(ctx), request, _McpProgress(ctx))
+        except OrcError as exc:
+            raise ToolError(str(exc)) from exc
+        return CallToolResult(
+            content=[TextContent(type="text", text=feature.summary(result))],
+            structured_content=result.model_dump(mode="json"),
+        )
+
+    return Tool(
+        fn=call,
+        name=feature.name,
+        description=feature.description,
+        parameters=input_schema(feature),
+        fn_metadata=FuncMetadata(
+            arg_model=_RawArguments,
+            output_schema=compact_schema(feature.result.model_json_schema(), inputs=False),
+            output_model=feature.result,
+        ),
+        is_async=True,
+        context_kwarg="ctx",
+        annotations=ANNOTATIONS[feature.kind],
+    )

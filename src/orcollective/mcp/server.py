@@ -1,0 +1,47 @@
+"""build_server(settings) -> MCPServer: one tool per enabled feature, plus the run resources."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from mcp.server.mcpserver import MCPServer
+
+from .. import __version__
+from ..features import FEATURES
+from ..openrouter import RetryPolicy
+from ..runtime import Runtime, open_runtime
+from ..settings import Settings
+from .adapter import feature_tool
+from .resources import register_run_resources
+from .shaping import one_line_errors
+
+INSTRUCTIONS = (
+    "Every OpenRouter model. chat asks one model; consensus asks several and aggregates their answers "
+    "with a measured confidence. list_models/model_info find ids and prices; usage shows spend."
+)
+
+
+def build_server(
+    settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None, retry: RetryPolicy | None = None
+) -> MCPServer:
+    """The MCP server with the tool groups enabled in ``settings.tools``."""
+
+    @asynccontextmanager
+    async def lifespan(_: MCPServer) -> AsyncIterator[Runtime]:
+        async with open_runtime(settings, transport=transport, retry=retry) as runtime:
+            yield runtime
+
+    server = MCPServer(
+        "orcollective",
+        version=__version__,
+        instructions=INSTRUCTIONS,
+        lifespan=lifespan,
+        log_level=settings.log_level,  # type: ignore[arg-type]
+        middleware=[one_line_errors],
+        tools=[feature_tool(f) for f in FEATURES if f.group in settings.tools],
+    )
+    if "runs" in settings.tools:
+        register_run_resources(server)
+    return server

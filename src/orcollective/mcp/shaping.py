@@ -1,0 +1,70 @@
+"""Protocol-level shaping: one-line errors and compact schemas (tools/list is read into every session)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+_PREFIX = re.compile(r"^Error executing tool [\w-]+: ")
+
+
+async def one_line_errors(ctx: Any, call_next: Callable[[Any], Awaitable[Any]]) -> Any:
+    """Every error result leaves as one line, without the SDK's "Error executing tool" prefix."""
+    result = await call_next(ctx)
+    if getattr(ctx, "method", None) == "tools/call" and isinstance(result, dict) and result.get("isError"):
+        text = " ".join(str(b.get("text", "")) for b in result.get("content") or [] if isinstance(b, dict))
+        result = {**result, "content": [{"type": "text", "text": fold_error(text)}]}
+    return result
+
+
+def fold_error(text: str) -> str:
+    """``Error executing tool chat: ...`` -> ``...`` on one line."""
+    return " ".join(_PREFIX.sub("", text.strip()).split())
+
+
+def validation_line(problems: list[str]) -> str:
+    """``Invalid arguments: temperature: ...; prompt: .... Fix them and call again.``"""
+    return "Invalid arguments: " + "; ".join(problems) + ". Fix them and call again."
+
+
+def compact_schema(schema: dict, *, inputs: bool) -> dict:
+    """A smaller schema that accepts the same values.
+
+    Generated ``title`` keys and ``additionalProperties: true`` (the default) go; ``anyOf [T, null]``
+    becomes ``type: [T, "null"]``, or plain ``T`` for an optional input; output schemas drop ``required``,
+    since every result always carries every field.
+    """
+    _compact(schema, inputs=inputs)
+    return schema
+
+
+def _compact(node: Any, *, inputs: bool) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _compact(item, inputs=inputs)
+        return
+    if not isinstance(node, dict):
+        return
+    variants = node.get("anyOf")
+    if isinstance(variants, list) and len(variants) == 2 and {"type": "null"} in variants:
+        (inner,) = [v for v in variants if v != {"type": "null"}]
+        if isinstance(inner, dict) and isinstance(inner.get("type"), str) and "$ref" not in inner:
+            del node["anyOf"]
+            node.update(inner)
+            if inputs and "default" in node and node["default"] is None:
+                del node["default"]
+            else:
+                node["type"] = [inner["type"], "null"]
+    if isinstance(node.get("title"), str):
+        del node["title"]
+    if node.get("additionalProperties") is True:
+        del node["additionalProperties"]
+    if not inputs and isinstance(node.get("required"), list):
+        del node["required"]
+    for key, value in node.items():
+        if key == "properties" and isinstance(value, dict):
+            for prop in value.values():
+                _compact(prop, inputs=inputs)
+        else:
+            _compact(value, inputs=inputs)

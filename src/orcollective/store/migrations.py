@@ -1,0 +1,106 @@
+"""The run store's schema as numbered migrations, each applied once and recorded in ``migrations``.
+
+A new table or column is a new entry at the end of ``MIGRATIONS``; an entry is never edited once
+released, because databases in the field have already applied it. Files written before migrations
+were recorded carry ``PRAGMA user_version = 1`` and are taken to have applied migration 1.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable
+
+from ..errors import StoreError
+
+Step = Callable[[sqlite3.Connection], None]
+
+
+def _statements(*sql: str) -> Step:
+    def apply(conn: sqlite3.Connection) -> None:
+        # Statement by statement: executescript() would commit the open transaction.
+        for statement in sql:
+            conn.execute(statement)
+
+    return apply
+
+
+_INITIAL = _statements(
+    """CREATE TABLE IF NOT EXISTS runs (
+        id TEXT PRIMARY KEY, tool TEXT NOT NULL, status TEXT NOT NULL, created_at REAL NOT NULL,
+        finished_at REAL, arguments TEXT NOT NULL, summary TEXT, result TEXT, error TEXT,
+        cost_usd REAL)""",
+    "CREATE INDEX IF NOT EXISTS runs_created ON runs (created_at)",
+    """CREATE TABLE IF NOT EXISTS calls (
+        id INTEGER PRIMARY KEY, run_id TEXT NOT NULL, model TEXT NOT NULL, role TEXT NOT NULL,
+        created_at REAL NOT NULL, answer TEXT, excerpt TEXT, latency_s REAL, cost_usd REAL,
+        cost_source TEXT, prompt_tokens INTEGER, completion_tokens INTEGER, error TEXT,
+        generation_id TEXT)""",
+    "CREATE INDEX IF NOT EXISTS calls_run ON calls (run_id)",
+    "CREATE INDEX IF NOT EXISTS calls_model ON calls (model)",
+    "CREATE INDEX IF NOT EXISTS calls_created ON calls (created_at)",
+    """CREATE TABLE IF NOT EXISTS outcomes (
+        id INTEGER PRIMARY KEY, model TEXT NOT NULL, answer_type TEXT NOT NULL,
+        agreed INTEGER NOT NULL, run_id TEXT, created_at REAL NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS outcomes_type_model ON outcomes (answer_type, model)",
+)
+
+_CALL_DETAILS = _statements(
+    # Every call keeps what its Completion says: who was asked, who served, and the token split.
+    "ALTER TABLE calls ADD COLUMN requested_model TEXT",
+    "ALTER TABLE calls ADD COLUMN provider TEXT",
+    "ALTER TABLE calls ADD COLUMN reasoning_tokens INTEGER",
+    "ALTER TABLE calls ADD COLUMN cached_tokens INTEGER",
+    # The role was once also written into the model name; the name is the model id again.
+    "UPDATE calls SET model = substr(model, 1, length(model) - length(' (aggregator)')) "
+    "WHERE role = 'aggregator' AND model LIKE '% (aggregator)'",
+    # 'answer' meant a single chat call or a panel member, by the run's tool.
+    "UPDATE calls SET role = CASE WHEN (SELECT tool FROM runs WHERE runs.id = calls.run_id) = 'chat' "
+    "THEN 'single' ELSE 'panelist' END WHERE role = 'answer'",
+)
+
+MIGRATIONS: tuple[tuple[int, str, Step], ...] = (
+    (1, "runs, calls and outcomes", _INITIAL),
+    (2, "call details from the completion; the role only in its column", _CALL_DETAILS),
+)
+LATEST = MIGRATIONS[-1][0]
+_LEGACY_VERSION = 1  # PRAGMA user_version of files written before this table existed
+
+
+def migrate(conn: sqlite3.Connection, clock: Callable[[], float] = time.time) -> None:
+    """Apply the migrations this file lacks, once, however many processes open it at the same time."""
+    if _version(conn) == LATEST:
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at REAL)"
+        )
+        applied = {row[0] for row in conn.execute("SELECT version FROM migrations")}
+        version = max(applied | {_version(conn)})
+        if version > LATEST:
+            raise StoreError(
+                f"The run store was written by a newer orcollective (schema {version}); upgrade orcollective."
+            )
+        if not applied and version == _LEGACY_VERSION:
+            conn.execute("INSERT INTO migrations VALUES (1, ?, NULL)", (MIGRATIONS[0][1],))
+            applied.add(1)
+        for version, name, step in MIGRATIONS:
+            if version not in applied:
+                step(conn)
+                conn.execute("INSERT INTO migrations VALUES (?, ?, ?)", (version, name, clock()))
+        conn.execute(f"PRAGMA user_version = {LATEST}")
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
+
+
+def applied_versions(conn: sqlite3.Connection) -> list[int]:
+    """The migration numbers recorded in this database, in order."""
+    return [row[0] for row in conn.execute("SELECT version FROM migrations ORDER BY version")]
+
+
+def _version(conn: sqlite3.Connection) -> int:
+    # user_version mirrors the latest applied migration, so the common case costs one pragma.
+    return conn.execute("PRAGMA user_version").fetchone()[0]
