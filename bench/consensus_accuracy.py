@@ -30,9 +30,9 @@ from _common import (
     temp_dir,
     write_json,
 )
+from mcp import Client
 from questions import ALWAYS_WRONG, PANEL, PERSONAS, SEED, TIMING_PANEL, Question, build_bank, intended_answers
 
-from mcp import Client
 from orcollective.cli.doctor import server_params
 from orcollective.collective import weights as history
 from orcollective.collective.vote import Ballot, log_odds_weight, tally

@@ -32,8 +32,8 @@ from _common import (
     temp_dir,
     write_json,
 )
-
 from mcp import Client
+
 from orcollective.cli.doctor import server_params
 
 NAME = "server_overhead"

@@ -13,6 +13,7 @@ import sys
 import tempfile
 
 from mcp import Client
+
 from orcollective.cli.doctor import server_params
 from orcollective.simulator import ScriptedModel, Simulator
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from mcp import Client
 from mcp.client.stdio import stdio_client
 
 from conftest import server_env
-from mcp import Client
 from orcollective.cli.doctor import server_params
 from orcollective.simulator import ScriptedModel, Simulator
 

@@ -792,3 +792,38 @@ async def test_a_second_process_shares_the_cache(make, api, tmp_path):
     assert child.returncode == 0, err
     assert json.loads(out)["calls"] == 20
     assert len(await make(directory=directory, clock=time.time).all()) in (3, 7)
+
+
+async def test_resolve_looks_up_a_list_in_one_pass(make, api):
+    """Known ids come back in order after one catalog load; unknown ones are dropped when asked to."""
+    reg = make()
+    resolved = await reg.resolve(["openai/gpt-4o-mini", "nope/one", "openai/gpt-4o", "nope/two"], drop_unknown=True)
+    assert ids(resolved.models) == ["openai/gpt-4o-mini", "openai/gpt-4o"]
+    assert resolved.unknown == ["nope/one", "nope/two"] and resolved.checked
+    # The unknown ids forced one refetch (a model released since the cache was written), not one per id.
+    assert api.calls == 2
+
+
+async def test_resolve_refetches_for_unknown_ids_at_most_once_a_minute(make, api):
+    """A typo does not refetch the catalog on every call."""
+    reg = make()
+    for _ in range(3):
+        with pytest.raises(UnknownModel, match="openai/gpt-4o"):
+            await reg.resolve(["openai/gpt4o"])
+    assert api.calls == 2
+
+
+async def test_resolve_finds_a_model_released_after_the_cache(make, api):
+    """An id missing from the cached catalog but present upstream resolves after the forced refetch."""
+    reg = make()
+    await reg.all()
+    api.models = [*api.models, {"id": "new/model", "name": "New"}]
+    (info,) = (await reg.resolve(["new/model"])).models
+    assert info.id == "new/model"
+
+
+async def test_resolve_lets_ids_through_when_the_catalog_is_down(make, api):
+    """No catalog at all: the ids pass unchecked rather than block the request."""
+    api.error = ServerError("Upstream returned 503.", status=503)
+    resolved = await make().resolve(["a/x", "b/y"])
+    assert not resolved.checked and ids(resolved.models) == ["a/x", "b/y"]

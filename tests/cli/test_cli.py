@@ -107,3 +107,22 @@ def test_demo_runs_the_whole_pipeline(tmp_path):
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert "tools/list" in done.stdout and "Unknown model 'openai/gpt4o'" in done.stdout
     assert "Demo finished: the panel answered B) Saturn" in done.stdout
+
+
+def test_bad_options_are_one_line_naming_the_flag(simulator, tmp_path):
+    """A value the Request model refuses names the flag a person typed, exits 2 and spends nothing."""
+    done = cli(simulator, tmp_path, "consensus", MC, "-m", "a/x", "-m", "b/y", "--max-cost", "-1")
+    assert done.returncode == 2
+    assert "--max-cost: Input should be greater than 0" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+    assert simulator.calls() == 0
+    choice = cli(simulator, tmp_path, "consensus", MC, "--strategy", "loudest")
+    assert choice.returncode == 2 and "loudest" in choice.stderr
+
+
+def test_model_and_usage_commands_come_from_their_features(simulator, tmp_path):
+    """model_info and usage are commands too, with --json from the same Result models."""
+    info = json.loads(cli(simulator, tmp_path, "model", "openai/gpt-4o", "--json").stdout)
+    assert info["id"] == "openai/gpt-4o" and info["prompt_per_mtok"] > 0
+    usage = cli(simulator, tmp_path, "usage")
+    assert usage.returncode == 0 and "This server spent" in usage.stdout

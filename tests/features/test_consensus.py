@@ -7,9 +7,9 @@ import json
 import time
 
 import pytest
+from mcp import Client
 
 from conftest import no_wait, settings_for
-from mcp import Client
 from orcollective.collective.weights import RELIABILITY_PRIOR
 from orcollective.errors import BudgetExceeded, InvalidArgument, TooFewAnswers, UnknownModel
 from orcollective.features import Progress
@@ -349,3 +349,24 @@ async def test_short_text_answers_vote_by_normalised_text(simulator, run):
     assert result.answer_type == "text"
     assert result.answer.lower() == "paris" and result.confidence == 0.75
     assert [d.model for d in result.dissent] == ["x/d"]
+
+
+async def test_every_call_reaches_the_ledger_with_its_role(simulator, tmp_path):
+    """Panel and aggregator calls keep tokens, generation ids and cost source; the role is a column."""
+    for m in panel(("l/a", "Answer: B", 0), ("l/b", "(B)", 0)):
+        simulator.script(m)
+    simulator.script(ScriptedModel("l/judge", reply='{"groups": [[1, 2]], "best": 1}'))
+    settings = settings_for(simulator, tmp_path)
+    async with open_runtime(settings, retry=NO_WAIT) as rt:
+        result = await consensus(rt, prompt=MC, models=["l/a", "l/b"], strategy="judge", aggregator="l/judge")
+        run = rt.store.get_run(result.run_id)
+    assert sorted((r.model, r.role) for r in result.responses) == [
+        ("l/a", "panelist"), ("l/b", "panelist"), ("l/judge", "aggregator"),
+    ]  # fmt: skip
+    calls = {c["model"]: c for c in run["calls"]}
+    assert set(calls) == {"l/a", "l/b", "l/judge"}
+    assert calls["l/judge"]["role"] == "aggregator" and calls["l/a"]["role"] == "panelist"
+    for call in calls.values():
+        assert call["prompt_tokens"] > 0 and call["completion_tokens"] > 0
+        assert call["generation_id"] and call["cost_source"] == "usage.cost"
+    assert sum(c["cost_usd"] for c in calls.values()) == pytest.approx(result.cost_usd)

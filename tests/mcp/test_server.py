@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from mcp import Client
 
 from conftest import no_wait, settings_for
-from mcp import Client
 from orcollective.mcp import build_server
 from orcollective.mcp.shaping import fold_error
 from orcollective.simulator import ScriptedModel

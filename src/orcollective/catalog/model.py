@@ -80,7 +80,7 @@ class ModelInfo:
         arch = _dict(raw.get("architecture"))
         pricing = _dict(raw.get("pricing"))
         top = _dict(raw.get("top_provider"))
-        modality = arch.get("modality") if isinstance(arch.get("modality"), str) else ""
+        modality = _str(arch.get("modality"))
         inputs, _, outputs = modality.partition("->")
         return cls(
             id=model_id,
@@ -103,7 +103,8 @@ class ModelInfo:
 def _tidy(value: Decimal) -> Decimal:
     # 0.0000025 × 1e6 is Decimal("2.5000000"); show it as 2.5, and 30.00000 as 30 rather than 3E+1.
     value = value.normalize()
-    return value.quantize(Decimal(1)) if value.as_tuple().exponent > 0 else value
+    exponent = value.as_tuple().exponent  # an int for every finite value
+    return value.quantize(Decimal(1)) if isinstance(exponent, int) and exponent > 0 else value
 
 
 def _price(value: Any) -> Decimal:

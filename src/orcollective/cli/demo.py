@@ -11,10 +11,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from mcp import Client
 from rich.console import Console
 from rich.panel import Panel
-
-from mcp import Client
 
 from ..features.consensus import ConsensusResult
 from ..simulator import ScriptedModel, Simulator

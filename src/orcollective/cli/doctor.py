@@ -8,9 +8,8 @@ import sys
 import tempfile
 from collections.abc import Awaitable, Callable
 
-from rich.console import Console
-
 from mcp import Client, StdioServerParameters
+from rich.console import Console
 
 from ..errors import OrcError
 from ..openrouter import OpenRouterClient

@@ -85,9 +85,7 @@ RENDERERS: dict[str, Callable[[Any, Console], None]] = {
 def render(name: str, result: BaseModel, summary: Callable[[Any], str], out: Console, err: Console) -> None:
     """The feature's own view, or its summary text."""
     view = RENDERERS.get(name)
-    if view is chat_footer:
-        view(result, err)
-    elif view is not None:
-        view(result, out)
-    else:
+    if view is None:
         out.print(summary(result), markup=False, highlight=False)
+    else:
+        view(result, err if view is chat_footer else out)

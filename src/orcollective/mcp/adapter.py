@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
@@ -17,9 +17,11 @@ from ..runtime import Runtime
 from .shaping import compact_schema, validation_line
 
 ANNOTATIONS = {
-    "read": ToolAnnotations(readOnlyHint=True, openWorldHint=True),
-    "read_local": ToolAnnotations(readOnlyHint=True, openWorldHint=False),
-    "spends": ToolAnnotations(readOnlyHint=False, destructiveHint=False, idempotentHint=False, openWorldHint=True),
+    "read": ToolAnnotations(read_only_hint=True, open_world_hint=True),
+    "read_local": ToolAnnotations(read_only_hint=True, open_world_hint=False),
+    "spends": ToolAnnotations(
+        read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True
+    ),
 }
 
 
@@ -42,7 +44,7 @@ class _McpProgress(Progress):
 
 def runtime_of(ctx: Context) -> Runtime:
     """The objects the server lifespan built for this process."""
-    return ctx.request_context.lifespan_context
+    return cast(Runtime, ctx.request_context.lifespan_context)
 
 
 def input_schema(feature: Feature) -> dict:
@@ -74,6 +76,7 @@ def feature_tool(feature: Feature) -> Tool:
     return Tool(
         fn=call,
         name=feature.name,
+        title=None,
         description=feature.description,
         parameters=input_schema(feature),
         fn_metadata=FuncMetadata(

@@ -87,12 +87,17 @@ class OpenRouterClient:
 
     @property
     def has_key(self) -> bool:
-        return self._key is not None and bool(self._key.get_secret_value().strip())
+        return bool(self._secret())
+
+    def _secret(self) -> str:
+        """The API key, stripped; empty without one."""
+        return self._key.get_secret_value().strip() if self._key is not None else ""
 
     def _auth(self) -> dict[str, str]:
-        if not self.has_key:
+        key = self._secret()
+        if not key:
             raise ConfigError(MISSING_KEY)
-        return {"Authorization": f"Bearer {self._key.get_secret_value().strip()}"}
+        return {"Authorization": f"Bearer {key}"}
 
     # -- plain endpoints ---------------------------------------------------------------------------
 
@@ -233,33 +238,40 @@ class OpenRouterClient:
         elif status < 400:
             status = 502
         detail = self._scrub(_one_line(str(error.get("message") or "")))
-        metadata = error.get("metadata") if isinstance(error.get("metadata"), dict) else {}
+        metadata = error.get("metadata")
+        metadata = metadata if isinstance(metadata, dict) else {}
         raw = metadata.get("raw")
         if detail == "Provider returned error" and isinstance(raw, str) and raw.strip():
             detail = f"{detail}: {self._scrub(_one_line(raw))}"
         detail = detail[:300] or f"HTTP {status}"
         who = f" for {model}" if model else ""
-        kw = {"status": status, "model": model}
         if status == 401:
             return AuthError(
                 f"OpenRouter rejected the API key ({detail}): set a valid OPENROUTER_API_KEY (keys start with sk-or-).",
-                **kw,
+                status=status,
+                model=model,
             )
         if status == 402:
             return InsufficientCredits(
                 f"Not enough credits{who} ({detail}): add credits at https://openrouter.ai/settings/credits "
                 "or lower max_tokens.",
-                **kw,
+                status=status,
+                model=model,
             )
         if status == 403:
-            return Forbidden(f"The request{who} was blocked ({detail}): rephrase it or pick another model.", **kw)
+            return Forbidden(
+                f"The request{who} was blocked ({detail}): rephrase it or pick another model.",
+                status=status,
+                model=model,
+            )
         if status == 404:
             return ModelNotFound(
                 f"No provider serves{who or ' this model'} right now ({detail}): pick another with list_models.",
-                **kw,
+                status=status,
+                model=model,
             )
         if status in (408, 524):
-            return UpstreamTimeout(f"The provider timed out{who} ({detail}); try again.", **kw)
+            return UpstreamTimeout(f"The provider timed out{who} ({detail}); try again.", status=status, model=model)
         if status == 429:
             reset = _limit_reset(headers, metadata)
             if reset is not None and reset - time.time() > self._retry.total_s:
@@ -268,19 +280,23 @@ class OpenRouterClient:
                 limited = RateLimited(
                     f"Rate limit reached{who} ({detail}); it resets at {when}: use another model until then.",
                     retry_after=reset - time.time(),
-                    **kw,
+                    status=status,
+                    model=model,
                 )
                 limited.retryable = False
                 return limited
             return RateLimited(
                 f"Rate limited{who} ({detail}); wait a moment or use another model.",
                 retry_after=_retry_after(headers, metadata),
-                **kw,
+                status=status,
+                model=model,
             )
         if status >= 500:
-            return ServerError(f"The provider failed{who} ({detail}); retry or pick another model.", **kw)
+            return ServerError(
+                f"The provider failed{who} ({detail}); retry or pick another model.", status=status, model=model
+            )
         hint = " Use list_models to find valid ids." if "model" in detail.lower() else ""
-        return BadRequest(f"OpenRouter rejected the request{who} ({detail}).{hint}", **kw)
+        return BadRequest(f"OpenRouter rejected the request{who} ({detail}).{hint}", status=status, model=model)
 
     def _transport_error(
         self, exc: httpx.HTTPError, *, model: str | None = None, mid_stream: bool = False
@@ -300,8 +316,8 @@ class OpenRouterClient:
         )
 
     def _scrub(self, text: str) -> str:
-        if self.has_key:
-            text = text.replace(self._key.get_secret_value().strip(), "***")
+        if key := self._secret():
+            text = text.replace(key, "***")
         return text
 
 
@@ -351,7 +367,8 @@ def _data(body: Any, path: str) -> dict:
 
 def _limit_reset(headers: httpx.Headers | None, metadata: dict) -> float | None:
     """When an exhausted OpenRouter quota resets (unix seconds), from ``X-RateLimit-*`` headers or body."""
-    body_headers = metadata.get("headers") if isinstance(metadata.get("headers"), dict) else {}
+    body_headers = metadata.get("headers")
+    body_headers = body_headers if isinstance(body_headers, dict) else {}
     remaining = (headers.get("x-ratelimit-remaining") if headers is not None else None) or body_headers.get(
         "X-RateLimit-Remaining"
     )

@@ -30,7 +30,7 @@ __all__ = ["FAULTS", "RecordedRequest", "ScriptedModel", "Simulator", "build_cat
 _START_TIMEOUT_S = 10.0
 _STOP_TIMEOUT_S = 5.0
 # Backstop for requests still open at shutdown; waits already end early once stopping is set.
-_GRACEFUL_SHUTDOWN_S = 1.0
+_GRACEFUL_SHUTDOWN_S = 1  # uvicorn takes whole seconds
 
 
 class Simulator:

@@ -136,5 +136,6 @@ def _unknown_model(request: Request) -> JSONResponse:
     return error(404, f"Model {request.path_params['author']}/{request.path_params['slug']} not found")
 
 
-async def _http_error(request: Request, exc: HTTPException) -> Response:
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)  # registered for HTTPException only
     return error(exc.status_code, exc.detail)

@@ -128,7 +128,9 @@ class ChatEndpoint:
         limit = body.get("max_completion_tokens") or body.get("max_tokens")
         if limit and estimate_tokens(text) > limit:
             text, finish = text[: limit * 4], "length"
-        pricing = self._state.model(model_id)["pricing"]
+        record = self._state.model(model_id)
+        assert record is not None  # _chat refused unknown models
+        pricing = record["pricing"]
         return Answer(
             new_generation_id(),
             int(time.time()),

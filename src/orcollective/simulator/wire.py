@@ -105,7 +105,8 @@ def last_user_text(body: dict) -> str:
     for message in reversed(body.get("messages") or []):
         if isinstance(message, dict) and message.get("role") == "user":
             return content_text(message.get("content"))
-    return body.get("prompt") if isinstance(body.get("prompt"), str) else ""
+    prompt = body.get("prompt")
+    return prompt if isinstance(prompt, str) else ""
 
 
 def prompt_tokens(body: dict) -> int:
@@ -120,13 +121,12 @@ def prompt_tokens(body: dict) -> int:
 
 def image_count(body: dict) -> int:
     """How many image parts the request's messages carry."""
-    return sum(
-        1
-        for message in body.get("messages") or []
-        if isinstance(message, dict)
-        for part in (message.get("content") if isinstance(message.get("content"), list) else [])
-        if isinstance(part, dict) and part.get("type") == "image_url"
-    )
+    count = 0
+    for message in body.get("messages") or []:
+        content = message.get("content") if isinstance(message, dict) else None
+        if isinstance(content, list):
+            count += sum(1 for part in content if isinstance(part, dict) and part.get("type") == "image_url")
+    return count
 
 
 def pieces(text: str) -> list[str]:

@@ -62,8 +62,9 @@ class Database:
             except _Corrupt as exc:
                 log.warning("%s Rebuilding.", exc)
                 conn, self._conn = self._conn, None
-                with contextlib.suppress(sqlite3.Error):  # a handle on a damaged file
-                    conn.close()
+                if conn is not None:  # None when the reopen in _transact found the file damaged
+                    with contextlib.suppress(sqlite3.Error):  # a handle on a damaged file
+                        conn.close()
                 # Check before moving the file aside: another process may have rebuilt it already.
                 self._open(verify=True)
             return self._transact(op, fn, write)
@@ -80,9 +81,9 @@ class Database:
                     raise StoreError(f"Could not close the run store {self.path}: {exc}") from exc
 
     def _transact(self, op: str, fn: Callable[[sqlite3.Connection], T], write: bool) -> T:
-        if self._conn is None:  # a reopen failed earlier (e.g. the file was locked): try again
-            self._open(verify=False)
         conn = self._conn
+        if conn is None:  # a reopen failed earlier (e.g. the file was locked): try again
+            conn = self._open(verify=False)
         try:
             conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             try:
@@ -96,13 +97,15 @@ class Database:
         except sqlite3.Error as exc:
             raise self._translate(op, exc) from exc
 
-    def _open(self, *, verify: bool) -> None:
+    def _open(self, *, verify: bool) -> sqlite3.Connection:
         """Connect, moving a corrupted file aside and starting a fresh database in its place."""
         try:
-            self._conn = self._connect(verify=verify)
+            conn = self._connect(verify=verify)
         except _Corrupt as exc:
             self._move_aside(exc)
-            self._conn = self._connect(verify=False)
+            conn = self._connect(verify=False)
+        self._conn = conn
+        return conn
 
     def _connect(self, *, verify: bool) -> sqlite3.Connection:
         conn = None

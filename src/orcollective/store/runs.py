@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from ..errors import StoreError
 from .database import Database
@@ -299,6 +299,10 @@ def _scrub(value: Any) -> Any:
     return value
 
 
+@overload
+def _redact(text: str) -> str: ...
+@overload
+def _redact(text: str | None) -> str | None: ...
 def _redact(text: str | None) -> str | None:
     return _SECRET_VALUE.sub(_REDACTED, text) if text else text
 

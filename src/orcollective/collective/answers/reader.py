@@ -159,9 +159,9 @@ def _extract_choice(q: Question, text: str, lines: list[str]) -> str | None:
     if key := _choice_in_line(q, lines[-1]):
         return key
     # Some models answer first and explain after; a bare first line counts when it is the only one.
-    bare = [_choice_bare(q, line) for line in lines]
-    if bare[0] and sum(1 for key in bare if key) == 1:
-        return bare[0]
+    bares = [_choice_bare(q, line) for line in lines]
+    if bares[0] and sum(1 for key in bares if key) == 1:
+        return bares[0]
     return None
 
 
