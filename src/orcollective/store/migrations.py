@@ -69,7 +69,7 @@ _LEGACY_VERSION = 1  # PRAGMA user_version of files written before this table ex
 
 def migrate(conn: sqlite3.Connection, clock: Callable[[], float] = time.time) -> None:
     """Apply the migrations this file lacks, once, however many processes open it at the same time."""
-    if _version(conn) == LATEST:
+    if _version(conn) == LATEST and _recorded(conn) >= {version for version, _, _ in MIGRATIONS}:
         return
     conn.execute("BEGIN IMMEDIATE")
     try:
@@ -101,6 +101,13 @@ def applied_versions(conn: sqlite3.Connection) -> list[int]:
     return [row[0] for row in conn.execute("SELECT version FROM migrations ORDER BY version")]
 
 
+def _recorded(conn: sqlite3.Connection) -> set[int]:
+    try:
+        return {row[0] for row in conn.execute("SELECT version FROM migrations")}
+    except sqlite3.OperationalError:  # no migrations table yet
+        return set()
+
+
 def _version(conn: sqlite3.Connection) -> int:
-    # user_version mirrors the latest applied migration, so the common case costs one pragma.
+    # user_version mirrors the latest applied migration (files from before the migrations table have 1).
     return conn.execute("PRAGMA user_version").fetchone()[0]
