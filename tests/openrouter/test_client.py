@@ -218,7 +218,7 @@ async def test_key_credits_and_generation_endpoints(client, simulator):
     """/key, /credits and /generation return their data objects."""
     done = await client.complete(ask("sim/echo"))
     key = await client.key_info()
-    assert key["usage"] >= done.cost_usd
+    assert key.usage is not None and key.usage >= done.cost_usd
     assert (await client.credits())["total_credits"] > 0
     await asyncio.sleep(0.4)  # /generation answers 404 for a moment after the call
     record = await client.generation(done.generation_id)

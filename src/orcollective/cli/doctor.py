@@ -57,10 +57,10 @@ async def _doctor(settings: Settings, console: Console) -> int:
         return f"{settings.base_url} lists {len(catalog)} models"
 
     async def credits() -> str:
-        data = await client.key_info()
-        remaining = data.get("limit_remaining")
-        left = f"${remaining:.2f} left of ${data.get('limit'):.2f}" if remaining is not None else "no spending limit"
-        return f"{left}; ${data.get('usage') or 0:.4f} used" + (" (free tier)" if data.get("is_free_tier") else "")
+        key = await client.key_info()
+        remaining, limit = key.limit_remaining, key.limit
+        left = f"${remaining:.2f} left of ${limit or 0:.2f}" if remaining is not None else "no spending limit"
+        return f"{left}; ${key.usage or 0:.4f} used" + (" (free tier)" if key.is_free_tier else "")
 
     async def writable() -> str:
         for folder in (settings.cache_dir, settings.data_dir):

@@ -7,10 +7,11 @@ cancelled because the answer was already decided. Cancelling the caller cancels 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
+
+import anyio
 
 from ..errors import OrcError
 from ..openrouter import Completion, OpenRouterClient
@@ -55,17 +56,18 @@ class FanOut:
     async def ask(self, body: dict, deadline: float) -> Outcome:
         """One call, bounded by the call timeout and the round deadline (in ``loop.time()`` seconds)."""
         model = str(body.get("model"))
-        clock = asyncio.get_running_loop().time
-        started = clock()
+        started = anyio.current_time()
+        # Cancel scopes, never a task's own cancel(): the client's shielded close must be able to hold off
+        # a timeout or an early stop, or each cut-off request would keep its pooled connection.
+        limit = min(self.call_timeout_s, deadline - started)
         try:
-            # The round deadline also bounds the wait for a free slot in the client's limiter.
-            async with asyncio.timeout_at(deadline), asyncio.timeout(self.call_timeout_s):
+            with anyio.fail_after(max(limit, 0)):
                 completion = self.price(await self.client.complete(body))
         except TimeoutError:
-            waited = clock() - started
+            waited = anyio.current_time() - started
             return Outcome(model, "timeout", error=f"no answer within {waited:.1f}s", latency_s=waited)
         except OrcError as exc:
-            return Outcome(model, "error", error=str(exc), latency_s=clock() - started)
+            return Outcome(model, "error", error=str(exc), latency_s=anyio.current_time() - started)
         return Outcome(model, "ok", completion=completion, latency_s=completion.latency_s)
 
     async def round(
@@ -81,29 +83,29 @@ class FanOut:
         ``should_stop(finished, still_running)`` is asked after each finish; when it says yes, the rest
         are cancelled and reported as ``cancelled``.
         """
-        tasks = {asyncio.create_task(self.ask(body, deadline)): i for i, body in enumerate(bodies)}
         results: list[Outcome | None] = [None] * len(bodies)
         finished: list[Outcome] = []
         stopped = False
-        pending = set(tasks)
-        try:
-            while pending:
-                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-                for task in sorted(done, key=tasks.__getitem__):
-                    outcome = task.result()
-                    results[tasks[task]] = outcome
-                    finished.append(outcome)
-                    if on_outcome is not None:
-                        await on_outcome(outcome)
-                if pending and should_stop is not None and should_stop(finished, len(pending)):
+
+        async with anyio.create_task_group() as group:
+
+            async def one(i: int, body: dict) -> None:
+                nonlocal stopped
+                outcome = await self.ask(body, deadline)
+                results[i] = outcome
+                finished.append(outcome)
+                if on_outcome is not None:
+                    await on_outcome(outcome)
+                running = len(bodies) - len(finished)
+                if running and should_stop is not None and not stopped and should_stop(finished, running):
                     stopped = True
-                    break
-        finally:
-            for task in pending:
-                task.cancel()
-            if pending:
-                await asyncio.gather(*pending, return_exceptions=True)
-        for task in pending:
-            i = tasks[task]
-            results[i] = Outcome(str(bodies[i].get("model")), "cancelled", error="not needed: the answer was decided")
-        return [r for r in results if r is not None], stopped
+                    group.cancel_scope.cancel()
+
+            for i, body in enumerate(bodies):
+                group.start_soon(one, i, body)
+        return [
+            r
+            if r is not None
+            else Outcome(str(b.get("model")), "cancelled", error="not needed: the answer was decided")
+            for r, b in zip(results, bodies, strict=True)
+        ], stopped

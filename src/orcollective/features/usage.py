@@ -52,16 +52,16 @@ async def run(rt: Runtime, req: UsageRequest, progress: Progress) -> UsageResult
         account_error = MISSING_KEY
     else:
         try:
-            data = await rt.client.key_info()
+            key = await rt.client.key_info()
             account = Account(
-                label=data.get("label"),
-                limit_usd=_num(data.get("limit")),
-                limit_remaining_usd=_num(data.get("limit_remaining")),
-                limit_reset=data.get("limit_reset"),
-                usage_usd=_num(data.get("usage")),
-                usage_daily_usd=_num(data.get("usage_daily")),
-                usage_monthly_usd=_num(data.get("usage_monthly")),
-                is_free_tier=data.get("is_free_tier"),
+                label=key.label,
+                limit_usd=key.limit,
+                limit_remaining_usd=key.limit_remaining,
+                limit_reset=key.limit_reset,
+                usage_usd=key.usage,
+                usage_daily_usd=key.usage_daily,
+                usage_monthly_usd=key.usage_monthly,
+                is_free_tier=key.is_free_tier,
             )
         except UpstreamError as exc:
             account_error = str(exc)
@@ -96,9 +96,6 @@ def summary(result: UsageResult) -> str:
 def _spend(row: dict, key: str) -> SpendRow:
     return SpendRow(key=str(row[key]), calls=int(row["calls"]), cost_usd=round(float(row["cost_usd"] or 0), 10))
 
-
-def _num(value: object) -> float | None:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
 FEATURE = Feature(

@@ -2,6 +2,11 @@
 
 It also owns the concurrency limit: every chat request, whichever tool sends it, waits for one of
 ``max_concurrency`` slots, held for one attempt (a retry's back-off does not hold a slot).
+
+Every response is read in streaming mode and closed in a shielded step: a close interrupted by the
+caller's cancellation would leave its pooled connection marked busy for good, and enough of those
+wedge every later request. Replies are read up to a size cap, and a stream that sends nothing for
+``stream_idle_s`` is given up.
 """
 
 from __future__ import annotations
@@ -10,35 +15,25 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import aclosing, asynccontextmanager
 from typing import Any
 
+import anyio
 import httpx
 from pydantic import SecretStr
 
 from .. import __version__
-from ..errors import (
-    MISSING_KEY,
-    AuthError,
-    BadRequest,
-    ConfigError,
-    Forbidden,
-    InsufficientCredits,
-    MalformedResponse,
-    ModelNotFound,
-    RateLimited,
-    ServerError,
-    StreamInterrupted,
-    UpstreamError,
-    UpstreamTimeout,
-)
+from ..errors import MISSING_KEY, ConfigError, MalformedResponse, StreamInterrupted, UpstreamError
 from .retry import RetryPolicy
 from .sse import StreamState, sse_events
-from .wire import Completion, Usage
+from .status import StatusMap
+from .wire import Completion, KeyInfo, Usage, WireCompletion, parse, text_of
 
 log = logging.getLogger("orcollective.client")
 
 OnText = Callable[[str], Awaitable[None] | None]
+JSON_OVERHEAD_BYTES = 1 << 20  # room for the envelope around a reply of max_reply_chars
 
 
 class OpenRouterClient:
@@ -56,12 +51,19 @@ class OpenRouterClient:
         app_title: str | None = None,
         max_connections: int = 64,
         max_concurrency: int = 16,
+        max_reply_chars: int = 2_000_000,
+        stream_idle_s: float = 60.0,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._key = api_key
         self._retry = retry or RetryPolicy()
         self._limiter = asyncio.Semaphore(max_concurrency)
+        self._max_chars = max_reply_chars
+        # UTF-8 takes up to 4 bytes a character, and JSON escapes some; the envelope adds a little.
+        self._max_bytes = 6 * max_reply_chars + JSON_OVERHEAD_BYTES
+        self._idle_s = stream_idle_s
+        self._status = StatusMap(self.base_url, self._scrub, self._retry.total_s)
         headers = {"User-Agent": f"orcollective/{__version__}"}
         if app_url:
             headers["HTTP-Referer"] = app_url
@@ -110,10 +112,10 @@ class OpenRouterClient:
             raise MalformedResponse(f"{self.base_url}/models did not return a model list.")
         return [item for item in data if isinstance(item, dict) and isinstance(item.get("id"), str)]
 
-    async def key_info(self) -> dict:
+    async def key_info(self) -> KeyInfo:
         """``GET /key``: the key's limit, usage and tier."""
         body = await self._get_json("/key", headers=self._auth())
-        return _data(body, "/key")
+        return parse(KeyInfo, _data(body, "/key"), "/key")
 
     async def credits(self) -> dict:
         """``GET /credits``: total credits bought and used (needs a management key on OpenRouter)."""
@@ -128,11 +130,9 @@ class OpenRouterClient:
     async def _get_json(self, path: str, *, headers: dict, params: dict | None = None) -> Any:
         async for attempt in self._retry.retrying():
             with attempt:
-                try:
-                    response = await self._http.get(path, headers=headers, params=params)
-                except httpx.HTTPError as exc:
-                    raise self._transport_error(exc) from exc
-                return self._json_or_raise(response)
+                async with self._open("GET", path, None, headers=headers, params=params) as response:
+                    content = await self._read(response, path)
+                return self._json_or_raise(response, content)
         raise AssertionError("unreachable")  # pragma: no cover
 
     # -- chat --------------------------------------------------------------------------------------
@@ -140,16 +140,15 @@ class OpenRouterClient:
     async def complete(self, body: dict) -> Completion:
         """One non-streaming chat completion, retried per the policy."""
         body = {**body, "stream": False}
+        model = str(body.get("model") or "")
         async for attempt in self._retry.retrying():
             with attempt:
                 async with self._limiter:
                     started = time.perf_counter()
-                    try:
-                        response = await self._http.post("/chat/completions", json=body, headers=self._auth())
-                    except httpx.HTTPError as exc:
-                        raise self._transport_error(exc, model=body.get("model")) from exc
-                payload = self._json_or_raise(response, model=body.get("model"))
-                return _require_text(_completion(payload, body, response, time.perf_counter() - started))
+                    async with self._open("POST", "/chat/completions", model, json=body, headers=self._auth()) as r:
+                        content = await self._read(r, model)
+                payload = self._json_or_raise(r, content, model=model)
+                return _require_text(_completion(payload, body, r, time.perf_counter() - started))
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def stream(self, body: dict, on_text: OnText | None = None) -> Completion:
@@ -165,37 +164,22 @@ class OpenRouterClient:
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _stream_once(self, body: dict, on_text: OnText | None) -> Completion:
-        model = body.get("model")
+        model = str(body.get("model") or "")
         started = time.perf_counter()
-        state = StreamState(requested=str(model or ""))
+        state = StreamState(requested=model, max_chars=self._max_chars)
         try:
-            async with self._http.stream("POST", "/chat/completions", json=body, headers=self._auth()) as response:
+            async with self._open("POST", "/chat/completions", model, json=body, headers=self._auth()) as response:
                 if response.status_code != 200 or "text/event-stream" not in response.headers.get("content-type", ""):
-                    await response.aread()
-                    payload = self._json_or_raise(response, model=model)
+                    content = await self._read(response, model)
+                    payload = self._json_or_raise(response, content, model=model)
                     return _completion(payload, body, response, time.perf_counter() - started)
                 state.generation_id = response.headers.get("x-generation-id")
-                async for data in sse_events(response.aiter_lines()):
-                    if data == "[DONE]":
-                        state.done = True
-                        break
-                    delta = state.feed(data, self._error_from_body)
-                    if delta:
-                        if state.ttft is None:
-                            state.ttft = time.perf_counter() - started
-                        result = on_text(delta) if on_text else None
-                        if result is not None:
-                            await result
-        except httpx.HTTPError as exc:
-            err = self._transport_error(exc, model=model, mid_stream=True)
-            if state.text_parts:
-                err.retryable = False
-            raise err from exc
+                await self._consume(response, state, on_text, started)
         except UpstreamError as exc:
             if state.text_parts:
                 exc.retryable = False
             raise
-        if not state.done and state.finish_reason is None:
+        if not state.done and state.finish_reason is None and not state.truncated:
             err = StreamInterrupted(
                 f"The stream from {model} ended before the answer was complete; try again.", model=model
             )
@@ -203,15 +187,77 @@ class OpenRouterClient:
             raise err
         return _require_text(state.completion(time.perf_counter() - started))
 
+    async def _consume(
+        self, response: httpx.Response, state: StreamState, on_text: OnText | None, started: float
+    ) -> None:
+        async with aclosing(sse_events(response.aiter_lines())) as events:
+            while True:
+                try:
+                    with anyio.fail_after(self._idle_s):
+                        data = await anext(events, None)
+                except TimeoutError:
+                    raise StreamInterrupted(
+                        f"The stream from {state.requested} sent nothing for {self._idle_s:g}s; try again, or raise "
+                        "ORCOLLECTIVE_STREAM_IDLE_S for slow reasoning models.",
+                        model=state.requested,
+                    ) from None
+                if data is None:
+                    return
+                if data == "[DONE]":
+                    state.done = True
+                    return
+                delta = state.feed(data, self._status.from_body)
+                if delta:
+                    if state.ttft is None:
+                        state.ttft = time.perf_counter() - started
+                    result = on_text(delta) if on_text else None
+                    if result is not None:
+                        await result
+                if state.truncated:
+                    return  # the rest is over the reply cap: stop reading and close the stream
+
+    # -- one request -------------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def _open(self, method: str, path: str, model: str | None, **kw: Any) -> AsyncIterator[httpx.Response]:
+        """Send one request; yield the response with its body unread; always close it, shielded."""
+        request = self._http.build_request(method, path, **kw)
+        try:
+            response = await self._http.send(request, stream=True)
+        except httpx.HTTPError as exc:
+            raise self._status.transport(exc, model=model) from exc
+        try:
+            yield response
+        except httpx.HTTPError as exc:
+            raise self._status.transport(exc, model=model) from exc
+        finally:
+            await _close(response)
+
+    async def _read(self, response: httpx.Response, who: str) -> bytes:
+        """The whole body, or MalformedResponse once it passes the size cap."""
+        chunks, size = [], 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > self._max_bytes:
+                err = MalformedResponse(
+                    f"The reply from {who} is over {self._max_bytes >> 20} MB; lower max_tokens or raise "
+                    "ORCOLLECTIVE_MAX_REPLY_CHARS.",
+                    model=who,
+                )
+                err.retryable = False
+                raise err
+            chunks.append(chunk)
+        return b"".join(chunks)
+
     # -- error mapping -----------------------------------------------------------------------------
 
-    def _json_or_raise(self, response: httpx.Response, *, model: str | None = None) -> Any:
+    def _json_or_raise(self, response: httpx.Response, content: bytes, *, model: str | None = None) -> Any:
         try:
-            payload = json.loads(response.content) if response.content.strip() else None
-        except (json.JSONDecodeError, UnicodeDecodeError):
+            payload = json.loads(content) if content.strip() else None
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
             payload = None
         if response.status_code >= 400:
-            raise self._error_from_body(payload, response.status_code, model=model, headers=response.headers)
+            raise self._status.from_body(payload, response.status_code, model=model, headers=response.headers)
         if payload is None:
             raise MalformedResponse(
                 f"{self.base_url} answered HTTP {response.status_code} with a body that is not JSON; "
@@ -220,100 +266,12 @@ class OpenRouterClient:
                 model=model,
             )
         if isinstance(payload, dict) and isinstance(payload.get("error"), dict) and not payload.get("choices"):
-            raise self._error_from_body(payload, response.status_code, model=model, headers=response.headers)
+            raise self._status.from_body(payload, response.status_code, model=model, headers=response.headers)
         choices = payload.get("choices") if isinstance(payload, dict) else None
         first = choices[0] if isinstance(choices, list) and choices and isinstance(choices[0], dict) else {}
         if first.get("finish_reason") == "error" or isinstance(first.get("error"), dict):
-            raise self._error_from_body({"error": first.get("error") or {}}, 502, model=model)
+            raise self._status.from_body({"error": first.get("error") or {}}, 502, model=model)
         return payload
-
-    def _error_from_body(
-        self, payload: Any, status: int, *, model: str | None = None, headers: httpx.Headers | None = None
-    ) -> UpstreamError:
-        error = payload.get("error") if isinstance(payload, dict) else None
-        error = error if isinstance(error, dict) else {}
-        code = error.get("code")
-        if isinstance(code, int) and code >= 400:
-            status = code
-        elif status < 400:
-            status = 502
-        detail = self._scrub(_one_line(str(error.get("message") or "")))
-        metadata = error.get("metadata")
-        metadata = metadata if isinstance(metadata, dict) else {}
-        raw = metadata.get("raw")
-        if detail == "Provider returned error" and isinstance(raw, str) and raw.strip():
-            detail = f"{detail}: {self._scrub(_one_line(raw))}"
-        detail = detail[:300] or f"HTTP {status}"
-        who = f" for {model}" if model else ""
-        if status == 401:
-            return AuthError(
-                f"OpenRouter rejected the API key ({detail}): set a valid OPENROUTER_API_KEY (keys start with sk-or-).",
-                status=status,
-                model=model,
-            )
-        if status == 402:
-            return InsufficientCredits(
-                f"Not enough credits{who} ({detail}): add credits at https://openrouter.ai/settings/credits "
-                "or lower max_tokens.",
-                status=status,
-                model=model,
-            )
-        if status == 403:
-            return Forbidden(
-                f"The request{who} was blocked ({detail}): rephrase it or pick another model.",
-                status=status,
-                model=model,
-            )
-        if status == 404:
-            return ModelNotFound(
-                f"No provider serves{who or ' this model'} right now ({detail}): pick another with list_models.",
-                status=status,
-                model=model,
-            )
-        if status in (408, 524):
-            return UpstreamTimeout(f"The provider timed out{who} ({detail}); try again.", status=status, model=model)
-        if status == 429:
-            reset = _limit_reset(headers, metadata)
-            if reset is not None and reset - time.time() > self._retry.total_s:
-                # A quota that resets later (e.g. the free models' daily cap) cannot succeed on a retry now.
-                when = time.strftime("%H:%M UTC", time.gmtime(reset))
-                limited = RateLimited(
-                    f"Rate limit reached{who} ({detail}); it resets at {when}: use another model until then.",
-                    retry_after=reset - time.time(),
-                    status=status,
-                    model=model,
-                )
-                limited.retryable = False
-                return limited
-            return RateLimited(
-                f"Rate limited{who} ({detail}); wait a moment or use another model.",
-                retry_after=_retry_after(headers, metadata),
-                status=status,
-                model=model,
-            )
-        if status >= 500:
-            return ServerError(
-                f"The provider failed{who} ({detail}); retry or pick another model.", status=status, model=model
-            )
-        hint = " Use list_models to find valid ids." if "model" in detail.lower() else ""
-        return BadRequest(f"OpenRouter rejected the request{who} ({detail}).{hint}", status=status, model=model)
-
-    def _transport_error(
-        self, exc: httpx.HTTPError, *, model: str | None = None, mid_stream: bool = False
-    ) -> UpstreamError:
-        if isinstance(exc, httpx.TimeoutException):
-            return UpstreamTimeout(
-                f"No answer from {model or self.base_url} in time; retry or raise ORCOLLECTIVE_REQUEST_TIMEOUT_S.",
-                model=model,
-            )
-        if mid_stream and isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError)):
-            return StreamInterrupted(
-                f"The connection to {model or self.base_url} broke mid-answer; try again.", model=model
-            )
-        return ServerError(
-            f"Cannot reach {self.base_url} ({type(exc).__name__}); check OPENROUTER_BASE_URL and the network.",
-            model=model,
-        )
 
     def _scrub(self, text: str) -> str:
         if key := self._secret():
@@ -321,30 +279,33 @@ class OpenRouterClient:
         return text
 
 
+async def _close(response: httpx.Response) -> None:
+    """Close ``response`` even while the caller is being cancelled: the close runs as a task of its own,
+    shielded from cancel scopes (anyio) and from a task's own cancellation (asyncio)."""
+    closing = asyncio.ensure_future(response.aclose())
+    with anyio.CancelScope(shield=True):
+        await asyncio.shield(closing)
+
+
 def _completion(payload: Any, body: dict, response: httpx.Response, latency: float) -> Completion:
     requested = str(body.get("model") or "")
-    choices = payload.get("choices") if isinstance(payload, dict) else None
-    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
-        raise MalformedResponse(f"The answer from {requested} had no choices; try again.", model=requested)
-    choice = choices[0]
-    message = choice.get("message") or {}
-    text = message.get("content")
-    if isinstance(text, list):  # some providers send content parts
-        text = "".join(part.get("text", "") for part in text if isinstance(part, dict))
-    usage = Usage.from_wire(payload.get("usage"))
+    wire: WireCompletion = parse(WireCompletion, payload, requested)
+    choice = wire.choices[0]
+    message = choice.message
+    usage = wire.usage.usage() if wire.usage is not None else Usage()
     return Completion(
-        text=text if isinstance(text, str) else "",
-        model=payload.get("model") or requested,
+        text=text_of(message.content) if message else "",
+        model=wire.model or requested,
         requested_model=requested,
-        provider=payload.get("provider"),
-        finish_reason=choice.get("finish_reason"),
-        generation_id=payload.get("id") or response.headers.get("x-generation-id"),
+        provider=wire.provider,
+        finish_reason=choice.finish_reason,
+        generation_id=wire.id or response.headers.get("x-generation-id"),
         usage=usage,
         cost_usd=usage.cost_usd,
         cost_source="usage.cost" if usage.cost_usd is not None else "unknown",
         latency_s=latency,
         ttft_s=latency,
-        reasoning=message.get("reasoning") if isinstance(message.get("reasoning"), str) else None,
+        reasoning=message.reasoning if message else None,
     )
 
 
@@ -363,37 +324,3 @@ def _data(body: Any, path: str) -> dict:
     if not isinstance(data, dict):
         raise MalformedResponse(f"{path} did not return a data object.")
     return data
-
-
-def _limit_reset(headers: httpx.Headers | None, metadata: dict) -> float | None:
-    """When an exhausted OpenRouter quota resets (unix seconds), from ``X-RateLimit-*`` headers or body."""
-    body_headers = metadata.get("headers")
-    body_headers = body_headers if isinstance(body_headers, dict) else {}
-    remaining = (headers.get("x-ratelimit-remaining") if headers is not None else None) or body_headers.get(
-        "X-RateLimit-Remaining"
-    )
-    reset = (headers.get("x-ratelimit-reset") if headers is not None else None) or body_headers.get("X-RateLimit-Reset")
-    try:
-        if remaining is None or float(remaining) > 0 or reset is None:
-            return None
-        return float(reset) / 1000  # OpenRouter sends epoch milliseconds
-    except (TypeError, ValueError):
-        return None
-
-
-def _retry_after(headers: httpx.Headers | None, metadata: dict) -> float | None:
-    candidates = [
-        headers.get("retry-after") if headers is not None else None,
-        metadata.get("retry_after_seconds"),
-    ]
-    for value in candidates:
-        try:
-            if value is not None:
-                return max(float(value), 0.0)
-        except (TypeError, ValueError):
-            continue
-    return None
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())

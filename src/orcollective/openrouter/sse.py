@@ -6,66 +6,76 @@ import json
 from collections.abc import AsyncIterator, Callable
 
 from ..errors import MalformedResponse, UpstreamError
-from .wire import Completion, Usage
+from .wire import Completion, Usage, WireChunk, parse, text_of
 
 
 class StreamState:
-    """Accumulates SSE chunks into one Completion."""
+    """Accumulates SSE chunks into one Completion; text beyond ``max_chars`` is dropped and marked."""
 
-    def __init__(self, requested: str) -> None:
+    def __init__(self, requested: str, max_chars: int = 2_000_000) -> None:
         self.requested = requested
+        self.max_chars = max_chars
         self.text_parts: list[str] = []
+        self.chars = 0
         self.reasoning_parts: list[str] = []
         self.model: str | None = None
         self.provider: str | None = None
         self.generation_id: str | None = None
         self.finish_reason: str | None = None
-        self.usage: dict | None = None
+        self.usage: Usage | None = None
         self.ttft: float | None = None
         self.done = False
+        self.truncated = False
 
     def feed(self, data: str, error_from_body: Callable[..., UpstreamError]) -> str:
+        """Take one event's data; return the text it adds (empty once the cap is reached)."""
         try:
-            chunk = json.loads(data)
-        except json.JSONDecodeError as exc:
+            raw = json.loads(data)
+        except (json.JSONDecodeError, RecursionError) as exc:
             raise MalformedResponse(
                 f"The stream from {self.requested} carried a chunk that is not JSON; try again.",
                 model=self.requested,
             ) from exc
-        if not isinstance(chunk, dict):
+        if not isinstance(raw, dict):
             return ""
-        self.model = chunk.get("model") or self.model
-        self.provider = chunk.get("provider") or self.provider
-        self.generation_id = self.generation_id or chunk.get("id")
-        if isinstance(chunk.get("usage"), dict):
-            self.usage = chunk["usage"]
-        if isinstance(chunk.get("error"), dict):
-            raise error_from_body(chunk, 502, model=self.requested)
-        delta_text = ""
-        for choice in chunk.get("choices") or []:
-            if not isinstance(choice, dict):
-                continue
-            if choice.get("finish_reason") == "error":
+        if isinstance(raw.get("error"), dict):
+            raise error_from_body(raw, 502, model=self.requested)
+        for choice in raw.get("choices") if isinstance(raw.get("choices"), list) else []:
+            if isinstance(choice, dict) and choice.get("finish_reason") == "error":
                 raise error_from_body({"error": choice.get("error") or {}}, 502, model=self.requested)
-            delta = choice.get("delta") or {}
-            if isinstance(delta.get("content"), str):
-                delta_text += delta["content"]
-            if isinstance(delta.get("reasoning"), str):
-                self.reasoning_parts.append(delta["reasoning"])
-            if choice.get("finish_reason"):
-                self.finish_reason = choice["finish_reason"]
-        if delta_text:
-            self.text_parts.append(delta_text)
-        return delta_text
+        chunk: WireChunk = parse(WireChunk, raw, self.requested)
+        self.model = chunk.model or self.model
+        self.provider = chunk.provider or self.provider
+        self.generation_id = self.generation_id or chunk.id
+        if chunk.usage is not None:
+            self.usage = chunk.usage.usage()
+        delta_text = ""
+        for choice in chunk.choices:
+            if choice.delta is not None:
+                delta_text += text_of(choice.delta.content)
+                if choice.delta.reasoning:
+                    self.reasoning_parts.append(choice.delta.reasoning)
+            if choice.finish_reason:
+                self.finish_reason = choice.finish_reason
+        return self._keep(delta_text)
+
+    def _keep(self, text: str) -> str:
+        room = self.max_chars - self.chars
+        if len(text) > room:
+            text, self.truncated = text[: max(room, 0)], True
+        if text:
+            self.text_parts.append(text)
+            self.chars += len(text)
+        return text
 
     def completion(self, latency: float) -> Completion:
-        usage = Usage.from_wire(self.usage)
+        usage = self.usage or Usage()
         return Completion(
             text="".join(self.text_parts),
             model=self.model or self.requested,
             requested_model=self.requested,
             provider=self.provider,
-            finish_reason=self.finish_reason,
+            finish_reason="length" if self.truncated else self.finish_reason,
             generation_id=self.generation_id,
             usage=usage,
             cost_usd=usage.cost_usd,
@@ -74,6 +84,7 @@ class StreamState:
             ttft_s=self.ttft,
             reasoning="".join(self.reasoning_parts) or None,
             streamed=True,
+            truncated=self.truncated,
         )
 
 

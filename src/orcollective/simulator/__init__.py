@@ -147,6 +147,11 @@ class Simulator:
         return self._state.max_concurrency
 
     @property
+    def in_flight(self) -> int:
+        """Chat requests being answered right now."""
+        return self._state.now_in_flight
+
+    @property
     def spent_usd(self) -> float:
         """Total ``usage.cost`` billed so far."""
         return self._state.spent_usd

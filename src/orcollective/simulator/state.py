@@ -144,6 +144,11 @@ class SimState:
             return self._max_concurrency
 
     @property
+    def now_in_flight(self) -> int:
+        with self._lock:
+            return self._in_flight
+
+    @property
     def spent_usd(self) -> float:
         with self._lock:
             return self._spent
