@@ -26,7 +26,7 @@ def test_defaults_start_without_a_key():
     assert s.base_url == "https://openrouter.ai/api/v1"
     assert s.default_models == list(DEFAULT_PANEL)
     assert s.max_concurrency >= 16
-    assert s.tools == ["core", "collective", "runs"]
+    assert s.tools == ["core", "collective", "runs", "benchmark", "free"]
 
 
 def test_environment_and_comma_lists(monkeypatch):

@@ -29,6 +29,7 @@ class Runtime:
     default_panel: list[str]
     aggregator_model: str | None
     consensus_timeout_s: float
+    output_dir: Path | None = None  # benchmark exports go here and nowhere else
 
 
 @asynccontextmanager
@@ -69,6 +70,7 @@ async def open_runtime(
         default_panel=list(settings.default_models),
         aggregator_model=settings.aggregator_model,
         consensus_timeout_s=settings.consensus_timeout_s,
+        output_dir=settings.output_dir,
     )
     try:
         yield runtime

@@ -10,7 +10,7 @@ import platformdirs
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-TOOL_GROUPS = ("core", "collective", "runs")
+TOOL_GROUPS = ("core", "collective", "runs", "benchmark", "free")
 DEFAULT_PANEL = (
     "openai/gpt-4o-mini",
     "anthropic/claude-3.5-haiku",
@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     )
     cache_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_cache_dir("orcollective")))
     data_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir("orcollective")))
+    # Where benchmark_report writes its exports; nothing is written outside it.
+    output_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir("orcollective")) / "output")
     image_roots: Annotated[list[str], NoDecode] = Field(default_factory=list)
     default_models: Annotated[list[str], NoDecode] = Field(default_factory=lambda: list(DEFAULT_PANEL))
     aggregator_model: str | None = None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 
 from ..errors import MalformedResponse, UpstreamError
 from .wire import Completion, Usage, WireChunk, parse, text_of
@@ -40,7 +40,8 @@ class StreamState:
             return ""
         if isinstance(raw.get("error"), dict):
             raise error_from_body(raw, 502, model=self.requested)
-        for choice in raw.get("choices") if isinstance(raw.get("choices"), list) else []:
+        choices = raw.get("choices")
+        for choice in choices if isinstance(choices, list) else []:
             if isinstance(choice, dict) and choice.get("finish_reason") == "error":
                 raise error_from_body({"error": choice.get("error") or {}}, 502, model=self.requested)
         chunk: WireChunk = parse(WireChunk, raw, self.requested)
@@ -88,7 +89,7 @@ class StreamState:
         )
 
 
-async def sse_events(lines: AsyncIterator[str]) -> AsyncIterator[str]:
+async def sse_events(lines: AsyncIterator[str]) -> AsyncGenerator[str, None]:
     """Yield each SSE event's data; skip comments such as ``: OPENROUTER PROCESSING``."""
     buffer: list[str] = []
     async for line in lines:

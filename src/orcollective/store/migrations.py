@@ -59,11 +59,33 @@ _CALL_DETAILS = _statements(
     "THEN 'single' ELSE 'panelist' END WHERE role = 'answer'",
 )
 
+_BENCHMARKS = _statements(
+    """CREATE TABLE IF NOT EXISTS benchmarks (
+        id TEXT PRIMARY KEY, run_id TEXT, created_at REAL NOT NULL, label TEXT, models TEXT NOT NULL,
+        prompts INTEGER NOT NULL, runs INTEGER NOT NULL, cost_usd REAL, result TEXT NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS benchmarks_created ON benchmarks (created_at)",
+    # One row per contestant x prompt x run; 'correct' is ground truth when an expected answer was given.
+    """CREATE TABLE IF NOT EXISTS benchmark_trials (
+        id INTEGER PRIMARY KEY, benchmark_id TEXT NOT NULL, contestant TEXT NOT NULL, prompt_index INTEGER NOT NULL,
+        run INTEGER NOT NULL, status TEXT NOT NULL, ttft_s REAL, latency_s REAL, completion_tokens INTEGER,
+        cost_usd REAL, answer TEXT, correct INTEGER, score REAL, error TEXT, created_at REAL NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS benchmark_trials_contestant ON benchmark_trials (contestant)",
+    # Free-model routing: every attempt (for learned success, latency and the daily count) and cooldowns.
+    """CREATE TABLE IF NOT EXISTS free_attempts (
+        id INTEGER PRIMARY KEY, model TEXT NOT NULL, created_at REAL NOT NULL, ok INTEGER NOT NULL,
+        latency_s REAL, status INTEGER, error TEXT)""",
+    "CREATE INDEX IF NOT EXISTS free_attempts_created ON free_attempts (created_at)",
+    "CREATE INDEX IF NOT EXISTS free_attempts_model ON free_attempts (model)",
+    "CREATE TABLE IF NOT EXISTS free_cooldowns (model TEXT PRIMARY KEY, until REAL NOT NULL, reason TEXT)",
+)
+
+# Numbers 3 and 4 are taken by work in progress: add them before 5 so the tuple stays in order.
 MIGRATIONS: tuple[tuple[int, str, Step], ...] = (
     (1, "runs, calls and outcomes", _INITIAL),
     (2, "call details from the completion; the role only in its column", _CALL_DETAILS),
+    (5, "benchmarks and their trials; free-model attempts and cooldowns", _BENCHMARKS),
 )
-LATEST = MIGRATIONS[-1][0]
+LATEST = max(version for version, _, _ in MIGRATIONS)
 _LEGACY_VERSION = 1  # PRAGMA user_version of files written before this table existed
 
 

@@ -24,7 +24,10 @@ from .database import Database
 
 STATUSES = ("done", "error", "cancelled", "running")
 # What a call was for: a single chat, a panel member's answer, the aggregator's verdict; later tools add theirs.
-ROLES = ("single", "panelist", "aggregator", "planner", "worker", "reviewer", "ranker", "chairman", "critic")
+ROLES = (
+    "single", "panelist", "aggregator", "planner", "worker", "reviewer", "ranker", "chairman", "critic",
+    "contestant", "judge",
+)  # fmt: skip
 SUMMARY_CHARS = 120
 _CALL_COLUMNS = (
     "model", "role", "created_at", "answer", "excerpt", "latency_s", "cost_usd", "cost_source",
