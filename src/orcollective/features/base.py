@@ -67,6 +67,21 @@ class Progress:
     async def text(self, delta: str) -> None:
         """A piece of a single answer as it streams in."""
 
+    async def model_started(self, model: str) -> None:
+        """``model`` is about to be asked (a panel shows it as waiting)."""
+
+    async def model_finished(
+        self,
+        model: str,
+        status: str,
+        *,
+        answer: str | None = None,
+        latency_s: float = 0.0,
+        cost_usd: float | None = None,
+        error: str | None = None,
+    ) -> None:
+        """``model`` answered (``status`` "ok"), failed, timed out or was cancelled."""
+
 
 Req = TypeVar("Req", bound=Request)
 Res = TypeVar("Res", bound=BaseModel)

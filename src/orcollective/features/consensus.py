@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from ..catalog import ModelInfo, with_cost
 from ..collective import weights as history
-from ..collective.answers import Question, answer_instruction, display_answer, parse_question
+from ..collective.answers import Question, answer_instruction, display_answer, extract_answer, parse_question
 from ..collective.budget import MAX_COMPLETION, estimate_tokens, fit_budget
 from ..collective.consensus import Decision, Dissent, GroupRow, aggregate, excerpt, rounded, vote
 from ..collective.fanout import FanOut, Outcome
@@ -206,10 +206,17 @@ async def _decide(
     if req.adaptive:
         order = history.adaptive_order(rt.store, order, q.answer_type)
     total = len(order)
+    for model in order:
+        await progress.model_started(model)
 
     async def seen(outcome: Outcome, so_far: list[Outcome]) -> None:
         answered = [o.model for o in so_far if o.ok]
         await progress.step(len(so_far), total, f"{len(answered)}/{total} answered: {', '.join(answered)}")
+        c = outcome.completion
+        key = extract_answer(q, c.text) if c is not None else None
+        shown = display_answer(q, key) if key else (excerpt(c.text) if c is not None else None)
+        await progress.model_finished(outcome.model, outcome.status, answer=shown, latency_s=outcome.latency_s,
+                                      cost_usd=c.cost_usd if c else None, error=outcome.error)  # fmt: skip
 
     max_tokens = MAX_COMPLETION[q.answer_type]
     round_ = await ask_panel(
