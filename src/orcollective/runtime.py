@@ -29,6 +29,7 @@ class Runtime:
     default_panel: list[str]
     aggregator_model: str | None
     consensus_timeout_s: float
+    chat_timeout_s: float
     output_dir: Path | None = None  # benchmark exports go here and nowhere else
 
 
@@ -52,6 +53,8 @@ async def open_runtime(
         app_title=settings.app_title,
         max_connections=max(settings.max_concurrency * 2, 32),
         max_concurrency=settings.max_concurrency,
+        max_reply_chars=settings.max_reply_chars,
+        stream_idle_s=settings.stream_idle_s,
         transport=transport,
     )
     registry = ModelRegistry(settings.catalog_dir, client.models, ttl_s=settings.catalog_ttl_s)
@@ -70,6 +73,7 @@ async def open_runtime(
         default_panel=list(settings.default_models),
         aggregator_model=settings.aggregator_model,
         consensus_timeout_s=settings.consensus_timeout_s,
+        chat_timeout_s=settings.chat_timeout_s,
         output_dir=settings.output_dir,
     )
     try:

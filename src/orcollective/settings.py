@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     retry_total_s: float = Field(default=30.0, ge=0)
     catalog_ttl_s: float = Field(default=3600.0, ge=0)
     consensus_timeout_s: float = Field(default=45.0, gt=0)
+    chat_timeout_s: float = Field(default=50.0, gt=0)  # a whole chat, retries and slow streams included
+    stream_idle_s: float = Field(default=30.0, gt=0)  # a stream that sends nothing this long is given up
+    max_reply_chars: int = Field(default=2_000_000, ge=1000)  # longer replies are cut and marked truncated
     app_url: str = "https://github.com/orcollective/orcollective"
     app_title: str = "orcollective"
     log_level: str = "WARNING"

@@ -6,58 +6,46 @@ import asyncio
 import time
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+import anyio
+from pydantic import AfterValidator, BaseModel, Field, field_validator, model_validator
 
 from ..catalog import with_cost
-from ..errors import MISSING_KEY, ConfigError, InvalidArgument, OrcError
+from ..errors import MISSING_KEY, ConfigError, InvalidArgument, OrcError, UpstreamTimeout
 from ..inputs import build_messages, image_parts
+from ..inputs.shapes import check_messages, check_model_id, check_provider, check_response_format
 from ..openrouter import Completion
 from ..runtime import Runtime
 from ..store import RunRecorder
 from .base import Cli, Feature, Progress, Request
 
-PROVIDER_KEYS = (
-    "order", "allow_fallbacks", "require_parameters", "data_collection", "zdr", "enforce_distillable_text",
-    "only", "ignore", "quantizations", "sort", "preferred_min_throughput", "preferred_max_latency", "max_price",
-)  # fmt: skip
-FORMATS = ("text", "json_object", "json_schema")
 MAX_FALLBACKS = 8
 PROGRESS_EVERY_S = 0.25
+ModelId = Annotated[str, AfterValidator(check_model_id)]
 
 
 class ChatRequest(Request):
-    model: Annotated[str, Field(description="Model id, e.g. openai/gpt-4o")]
+    model: Annotated[ModelId, Field(description="Model id, e.g. openai/gpt-4o")]
     prompt: str | None = None
-    messages: Annotated[list[dict] | None, Field(description="OpenAI-style messages instead of prompt")] = None
+    messages: Annotated[
+        list[dict] | None, AfterValidator(check_messages), Field(description="OpenAI-style messages instead of prompt")
+    ] = None
     system: str | None = None
     images: Annotated[list[str] | None, Field(description="Paths, URLs or base64")] = None
     temperature: Annotated[float | None, Field(ge=0, le=2)] = None
-    max_tokens: Annotated[int | None, Field(ge=1)] = None
+    max_tokens: Annotated[int | None, Field(ge=1, le=1_000_000)] = None
     reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"] | None = None
-    fallback_models: Annotated[list[str] | None, Field(description="Tried in order on failure")] = None
-    provider: Annotated[dict | None, Field(description="OpenRouter provider routing")] = None
-    response_format: dict | None = None
+    fallback_models: Annotated[list[ModelId] | None, Field(description="Tried in order on failure")] = None
+    provider: Annotated[
+        dict | None, AfterValidator(check_provider), Field(description="OpenRouter provider routing")
+    ] = None
+    response_format: Annotated[dict | None, AfterValidator(check_response_format)] = None
+    timeout_s: Annotated[float | None, Field(ge=1, le=600, description="Whole call; default 50")] = None
 
     @field_validator("fallback_models")
     @classmethod
     def _few_fallbacks(cls, value: list[str] | None) -> list[str] | None:
         if value is not None and len(value) > MAX_FALLBACKS:
             raise ValueError(f"at most {MAX_FALLBACKS} fallback models; drop some")
-        return value
-
-    @field_validator("provider")
-    @classmethod
-    def _provider_keys(cls, value: dict | None) -> dict | None:
-        unknown = sorted(set(value or {}) - set(PROVIDER_KEYS))
-        if unknown:
-            raise ValueError(f"unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(PROVIDER_KEYS))}")
-        return value
-
-    @field_validator("response_format")
-    @classmethod
-    def _format_type(cls, value: dict | None) -> dict | None:
-        if value is not None and value.get("type") not in FORMATS:
-            raise ValueError("type must be 'text', 'json_object' or 'json_schema'")
         return value
 
     @model_validator(mode="after")
@@ -85,6 +73,7 @@ class ChatResult(BaseModel):
     generation_id: str | None
     latency_s: float
     ttft_s: float | None
+    truncated: bool = False
 
 
 async def run(rt: Runtime, req: ChatRequest, progress: Progress) -> ChatResult:
@@ -112,11 +101,19 @@ async def run(rt: Runtime, req: ChatRequest, progress: Progress) -> ChatResult:
         if value is not None:
             body[key] = value
 
+    timeout_s = req.timeout_s or rt.chat_timeout_s
     recorder = RunRecorder(rt.store, "chat", {"model": req.model, "prompt": req.prompt, "fallback_models": fallbacks})
     try:
-        completion = await rt.client.stream(body, on_text=_Throttle(progress).feed)
-    except (OrcError, asyncio.CancelledError) as exc:
-        error = "cancelled" if isinstance(exc, asyncio.CancelledError) else str(exc)
+        with anyio.fail_after(timeout_s):
+            completion = await rt.client.stream(body, on_text=_Throttle(progress).feed)
+    except TimeoutError:
+        error = f"No complete answer from {req.model} within {timeout_s:g}s; raise timeout_s or pick a faster model."
+        recorder.call(req.model, None, role="single", error=error)
+        recorder.finish("error", error=error)
+        raise UpstreamTimeout(error, model=req.model) from None
+    except BaseException as exc:
+        # Whatever ends the call ends its run too: nothing stays "running".
+        error = "cancelled" if isinstance(exc, asyncio.CancelledError) else _why(exc)
         recorder.call(req.model, None, role="single", error=error)
         recorder.finish("cancelled" if error == "cancelled" else "error", error=error)
         raise
@@ -125,6 +122,10 @@ async def run(rt: Runtime, req: ChatRequest, progress: Progress) -> ChatResult:
     recorder.call(completion.model, completion, role="single")
     recorder.finish("done", cost_usd=completion.cost_usd)
     return chat_result(completion)
+
+
+def _why(exc: BaseException) -> str:
+    return str(exc) if isinstance(exc, OrcError) else f"internal error ({type(exc).__name__})"
 
 
 def chat_result(c: Completion) -> ChatResult:
@@ -144,12 +145,14 @@ def chat_result(c: Completion) -> ChatResult:
         generation_id=c.generation_id,
         latency_s=round(c.latency_s, 3),
         ttft_s=round(c.ttft_s, 3) if c.ttft_s is not None else None,
+        truncated=c.truncated,
     )
 
 
 def summary(r: ChatResult) -> str:
     cost = f"${r.cost_usd:.6f}" if r.cost_usd is not None else "cost unknown"
-    return f"{r.text}\n\n[{r.model} · {r.latency_s:.2f}s · {cost}]"
+    cut = " · truncated at the reply size cap" if r.truncated else ""
+    return f"{r.text}\n\n[{r.model} · {r.latency_s:.2f}s · {cost}{cut}]"
 
 
 class _Throttle:

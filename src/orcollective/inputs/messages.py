@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from ..errors import InvalidArgument
 
-ROLES = ("system", "developer", "user", "assistant", "tool")
-
 
 def build_messages(
     prompt: str | None,
@@ -23,14 +21,8 @@ def build_messages(
     else:
         if not messages:
             raise InvalidArgument("'messages' is empty: pass at least one {'role': 'user', 'content': ...}.")
-        out = []
-        for i, message in enumerate(messages):
-            if not isinstance(message, dict) or message.get("role") not in ROLES:
-                raise InvalidArgument(f"messages[{i}] needs a 'role' of {', '.join(sorted(ROLES))} and a 'content'.")
-            content = message.get("content")
-            if not isinstance(content, (str, list)) and message.get("role") != "assistant":
-                raise InvalidArgument(f"messages[{i}].content must be a string or a list of content parts.")
-            out.append(dict(message))
+        # Each message's shape was checked by the Request model (inputs.shapes.check_messages).
+        out = [dict(message) for message in messages]
         if not any(m["role"] == "user" for m in out):
             raise InvalidArgument("'messages' has no user message: add one with role 'user'.")
     if system is not None and system.strip():
