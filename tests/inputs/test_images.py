@@ -1,5 +1,6 @@
 import base64
 import io
+import os
 import struct
 import zlib
 from pathlib import Path
@@ -8,7 +9,7 @@ import pytest
 from PIL import Image
 
 from orcollective.errors import InvalidArgument
-from orcollective.inputs import MAX_IMAGES, ImagePolicy, image_part, image_parts
+from orcollective.inputs import MAX_IMAGES, ImagePolicy, image_part, image_parts, load_images
 
 
 def save(path: Path, size=(40, 20), fmt="PNG", mode="RGB", **options) -> Path:
@@ -311,3 +312,36 @@ def test_base64_over_byte_cap_refused(policy):
     """Base64 data larger than max_bytes is refused before decoding, without echoing it."""
     message = error(BIG, ImagePolicy(policy.allowed_roots, max_bytes=1024 * 1024))
     assert "is 2.9 MB, over the 1.0 MB limit; pass a smaller" in message
+
+
+def test_a_fifo_is_refused_without_blocking(root, policy):
+    """A named pipe in place of an image is refused at once (opened non-blocking, checked by fstat)."""
+    fifo = root / "cat.png"
+    os.mkfifo(fifo)
+    assert "not a regular file" in error(str(fifo), policy)
+
+
+def test_a_file_name_too_long_for_the_os_is_one_line(root, policy):
+    """A 300-character file name (ENAMETOOLONG) is a clear error, not a crash."""
+    assert "cat" in error("cat" * 100 + ".png", policy)
+
+
+async def test_images_load_off_the_event_loop(root, policy):
+    """load_images decodes on a worker thread: a ticker on the loop keeps running meanwhile."""
+    import asyncio
+
+    path = save(root / "big.png", size=(3000, 3000))
+    ticks = 0
+
+    async def ticker():
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.005)
+            ticks += 1
+
+    task = asyncio.create_task(ticker())
+    try:
+        parts = await load_images([str(path)] * 3, policy)
+    finally:
+        task.cancel()
+    assert len(parts) == 3 and ticks > 3

@@ -11,7 +11,7 @@ from pydantic import AfterValidator, BaseModel, Field, field_validator, model_va
 
 from ..catalog import with_cost
 from ..errors import MISSING_KEY, ConfigError, InvalidArgument, OrcError, UpstreamTimeout
-from ..inputs import build_messages, image_parts
+from ..inputs import build_messages, load_images
 from ..inputs.shapes import check_messages, check_model_id, check_provider, check_response_format
 from ..openrouter import Completion
 from ..runtime import Runtime
@@ -79,7 +79,7 @@ class ChatResult(BaseModel):
 async def run(rt: Runtime, req: ChatRequest, progress: Progress) -> ChatResult:
     """One model, streamed; progress reported as text arrives; the call is written to the ledger."""
     fallbacks = list(req.fallback_models or [])
-    parts = image_parts(req.images, rt.images) if req.images else None
+    parts = await load_images(req.images, rt.images) if req.images else None
     messages = build_messages(req.prompt, req.messages, req.system, parts)
     infos = (await rt.registry.resolve([req.model, *fallbacks])).models
     ceiling = infos[0].max_completion_tokens or 1_000_000

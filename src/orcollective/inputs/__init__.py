@@ -1,6 +1,6 @@
 """What a user sends along with a request: messages and images."""
 
-from .images import MAX_IMAGES, ImagePolicy, image_part, image_parts
+from .images import MAX_IMAGES, ImagePolicy, image_part, image_parts, load_images
 from .messages import build_messages
 
-__all__ = ["MAX_IMAGES", "ImagePolicy", "build_messages", "image_part", "image_parts"]
+__all__ = ["MAX_IMAGES", "ImagePolicy", "build_messages", "image_part", "image_parts", "load_images"]
