@@ -64,6 +64,12 @@ async def open_runtime(
         # Answers matter more than history: run without a store and say so.
         log.warning("run store unavailable, runs will not be saved: %s", exc)
         store = None
+    if store is not None:
+        try:
+            if interrupted := store.mark_interrupted():
+                log.warning("%d run(s) of a stopped server marked interrupted: %s", len(interrupted), interrupted)
+        except StoreError as exc:
+            log.warning("could not check for interrupted runs: %s", exc)
     roots = tuple(Path(p) for p in settings.image_roots) or (Path.cwd(),)
     runtime = Runtime(
         client=client,

@@ -109,3 +109,4 @@ class Feature(Generic[Req, Res]):
     run: Callable[[Runtime, Req, Progress], Awaitable[Res]]
     summary: Callable[[Res], str]
     cli: Cli | None = None
+    images: Callable[[Res], list[bytes]] | None = None  # PNGs shown inline by MCP clients (e.g. a chart)

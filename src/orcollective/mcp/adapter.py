@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any, cast
 
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.tools import Tool
 from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetadata
-from mcp_types import CallToolResult, TextContent, ToolAnnotations
+from mcp_types import CallToolResult, ContentBlock, ImageContent, TextContent, ToolAnnotations
 from pydantic import ConfigDict, ValidationError
 
 from ..errors import OrcError
@@ -68,10 +69,11 @@ def feature_tool(feature: Feature) -> Tool:
             result = await feature.run(runtime_of(ctx), request, _McpProgress(ctx))
         except OrcError as exc:
             raise ToolError(str(exc)) from exc
-        return CallToolResult(
-            content=[TextContent(type="text", text=feature.summary(result))],
-            structured_content=result.model_dump(mode="json"),
-        )
+        content: list[ContentBlock] = [TextContent(type="text", text=feature.summary(result))]
+        if feature.images is not None:
+            content += [ImageContent(type="image", data=base64.b64encode(png).decode(), mime_type="image/png")
+                        for png in feature.images(result)]  # fmt: skip
+        return CallToolResult(content=content, structured_content=result.model_dump(mode="json"))
 
     return Tool(
         fn=call,

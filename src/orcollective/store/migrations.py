@@ -80,9 +80,18 @@ _BENCHMARKS = _statements(
 )
 
 # Numbers 3 and 4 are taken by work in progress: add them before 5 so the tuple stays in order.
+_RUN_OWNERS = _statements(
+    # The process that runs a run: a server starting later marks runs of dead owners interrupted.
+    "ALTER TABLE runs ADD COLUMN owner_pid INTEGER",
+    "ALTER TABLE runs ADD COLUMN owner_host TEXT",
+    "ALTER TABLE runs ADD COLUMN owner_start TEXT",
+    "CREATE INDEX IF NOT EXISTS runs_status ON runs (status)",
+)
+
 MIGRATIONS: tuple[tuple[int, str, Step], ...] = (
     (1, "runs, calls and outcomes", _INITIAL),
     (2, "call details from the completion; the role only in its column", _CALL_DETAILS),
+    (3, "the owner process of each run", _RUN_OWNERS),
     (5, "benchmarks and their trials; free-model attempts and cooldowns", _BENCHMARKS),
 )
 LATEST = max(version for version, _, _ in MIGRATIONS)

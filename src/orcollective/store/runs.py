@@ -21,8 +21,10 @@ from typing import Any, overload
 
 from ..errors import StoreError
 from .database import Database
+from .owners import Owner
 
-STATUSES = ("done", "error", "cancelled", "running")
+STATUSES = ("done", "error", "cancelled", "running", "interrupted")
+INTERRUPTED = "the server stopped before the run finished"
 # What a call was for: a single chat, a panel member's answer, the aggregator's verdict; later tools add theirs.
 ROLES = (
     "single", "panelist", "aggregator", "planner", "worker", "reviewer", "ranker", "chairman", "critic",
@@ -84,13 +86,15 @@ class RunStore:
         self.path = Path(path)
         self._clock = clock
         self._db = Database(self.path, clock=clock, busy_timeout=busy_timeout)
+        self._owner = Owner.current()
 
     def start_run(self, tool: str, arguments: Mapping[str, Any]) -> str:
         """Record a new run with status "running" and return its id, e.g. "r_3f9a1c2b7d"."""
         clean = _scrub(arguments)
         prompt = clean.get("prompt") if isinstance(clean, dict) else None
         summary = _redact(" ".join(prompt.split())[:SUMMARY_CHARS]) if isinstance(prompt, str) else None
-        values = (tool, self._clock(), _dumps(clean), summary)
+        owner = self._owner
+        values = (tool, self._clock(), _dumps(clean), summary, owner.pid, owner.host, owner.started)
 
         def insert(conn: sqlite3.Connection) -> str:
             # 40 random bits meet a used id about once in a million runs: draw again. The write
@@ -99,7 +103,8 @@ class RunStore:
             while conn.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone():
                 run_id = "r_" + secrets.token_hex(5)
             conn.execute(
-                "INSERT INTO runs (id, tool, status, created_at, arguments, summary) VALUES (?, ?, 'running', ?, ?, ?)",
+                "INSERT INTO runs (id, tool, status, created_at, arguments, summary, owner_pid, owner_host, "
+                "owner_start) VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?)",
                 (run_id, *values),
             )
             return run_id
@@ -285,6 +290,25 @@ class RunStore:
             latency = statistics.median(latencies[model]) if model in latencies else None
             stats[model] = ModelStats(model, calls, errors, (calls - errors) / calls, latency, mean_cost)
         return stats
+
+    def mark_interrupted(self) -> list[str]:
+        """Mark ``interrupted`` the running runs whose owner process is gone (killed, crashed); runs of live
+        processes sharing the store, and of other hosts, are left alone. Returns the ids marked."""
+
+        def mark(conn: sqlite3.Connection) -> list[str]:
+            rows = conn.execute(
+                "SELECT id, owner_pid, owner_host, owner_start FROM runs WHERE status = 'running' "
+                "AND owner_pid IS NOT NULL"
+            ).fetchall()
+            dead = [row["id"] for row in rows if not Owner(row[1], row[2], row[3]).alive()]
+            for run_id in dead:
+                conn.execute(
+                    "UPDATE runs SET status = 'interrupted', finished_at = ?, error = ? WHERE id = ?",
+                    (self._clock(), INTERRUPTED, run_id),
+                )
+            return dead
+
+        return self._db.run("mark interrupted runs", mark, write=True)
 
     def close(self) -> None:
         """Close the connection; any later call raises StoreError."""
