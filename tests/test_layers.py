@@ -10,7 +10,7 @@ import pytest
 PACKAGE = Path(__file__).parents[1] / "src" / "orcollective"
 # A module may import its own layer and the layers below it (a higher rank imports a lower one).
 RANK = {
-    "errors": 0, "settings": 0,
+    "errors": 0, "settings": 0, "private": 0,
     "openrouter": 1,
     "catalog": 2, "store": 2, "inputs": 2,
     "collective": 3, "runtime": 3,

@@ -19,6 +19,8 @@ from typing import Any, TypeVar
 from diskcache import Cache, JSONDisk, Timeout
 from diskcache.core import DBNAME
 
+from ..private import private_file
+
 T = TypeVar("T")
 
 # The registry's log: its users filter on this name, whichever module does the logging.
@@ -98,6 +100,7 @@ class ModelCache:
             # Another process moved a corrupted database aside and rebuilt it: follow it there.
             self.close()
         if self._cache is None:
+            private_file(db)
             self._cache = Cache(str(self._dir), timeout=_DB_TIMEOUT_S, disk=JSONDisk)
             self._inode = _inode(db)
         return self._cache

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from ..errors import StoreError
+from ..private import private_file
 from .migrations import migrate
 
 # The run store's log: its users filter on this name, whichever module does the logging.
@@ -110,7 +111,7 @@ class Database:
     def _connect(self, *, verify: bool) -> sqlite3.Connection:
         conn = None
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            private_file(self.path)  # SQLite gives its -wal and -shm files the database file's mode
             conn = sqlite3.connect(self.path, timeout=self._busy_timeout, isolation_level=None, check_same_thread=False)
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA journal_mode = WAL")
