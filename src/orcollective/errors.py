@@ -38,12 +38,21 @@ class InvalidArgument(OrcError):
     pass
 
 
+QUOTE_CHARS = 80  # of an argument quoted back in a message
+
+
+def quoted(text: str, limit: int = QUOTE_CHARS) -> str:
+    """``text`` on one line, cut to ``limit`` characters: a message never echoes an argument unbounded."""
+    flat = " ".join(str(text)[: limit * 4].split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
 class UnknownModel(InvalidArgument):
     def __init__(self, model: str, suggestions: list[str] | None = None) -> None:
         self.model = model
         self.suggestions = list(suggestions or [])
         hint = f" Did you mean: {', '.join(self.suggestions)}?" if self.suggestions else ""
-        super().__init__(f"Unknown model '{model}'.{hint} Use list_models to find model ids.")
+        super().__init__(f"Unknown model '{quoted(model)}'.{hint} Use list_models to find model ids.")
 
 
 class BudgetExceeded(OrcError):

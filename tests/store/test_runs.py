@@ -410,3 +410,18 @@ def test_two_processes_write_concurrently(db: Path) -> None:
     assert {m["model"]: m["calls"] for m in ledger["by_model"]} == {"child/model": n, "parent/model": n}
     assert [r["status"] for r in parent.list_runs(tool="child")] == ["done"]
     parent.close()
+
+
+def test_implausible_costs_never_reach_the_ledger_total(store: RunStore, db: Path) -> None:
+    """A NaN, negative or huge cost is stored as unknown; an inf already in an old file is left out of sums."""
+    run_id = store.start_run("chat", {})
+    for cost in (float("nan"), -5.0, 1e308, 0.25):
+        store.record_call(run_id, "a/x", cost_usd=cost)
+    raw = sqlite3.connect(db)
+    raw.execute("INSERT INTO calls (run_id, model, role, created_at, cost_usd) VALUES (?, 'b/y', 'single', 0, ?)",
+                (run_id, float("inf")))  # fmt: skip
+    raw.commit()
+    raw.close()
+    ledger = store.ledger()
+    assert ledger["total_usd"] == pytest.approx(0.25)
+    assert all(row["cost_usd"] >= 0 and row["cost_usd"] < 1e6 for row in ledger["by_model"])

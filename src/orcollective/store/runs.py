@@ -20,10 +20,13 @@ from pathlib import Path
 from typing import Any, overload
 
 from ..errors import StoreError
+from ..openrouter.wire import MAX_CALL_COST_USD, plausible_cost
 from .database import Database
 from .owners import Owner
 
 STATUSES = ("done", "error", "cancelled", "running", "interrupted")
+# Sums count only costs a call could have had: a file written before costs were checked may hold inf.
+PLAUSIBLE_COST = f"CASE WHEN c.cost_usd BETWEEN 0 AND {MAX_CALL_COST_USD} THEN c.cost_usd END"
 INTERRUPTED = "the server stopped before the run finished"
 # What a call was for: a single chat, a panel member's answer, the aggregator's verdict; later tools add theirs.
 ROLES = (
@@ -134,6 +137,7 @@ class RunStore:
         """Record one model call; its cost counts in the ledger even if the run is unknown."""
         if role not in ROLES:
             raise StoreError(f"Unknown call role {role!r}; use one of {', '.join(ROLES)}.")
+        cost_usd = plausible_cost(cost_usd) if cost_usd is not None else None
         values = (
             run_id, model, role, self._clock(), _redact(answer), _redact(excerpt), latency_s, cost_usd,
             cost_source, prompt_tokens, completion_tokens, _redact(error), generation_id, requested_model,
@@ -216,14 +220,16 @@ class RunStore:
         def read(conn: sqlite3.Connection) -> dict:
             def group(key: str, name: str, order: str) -> list[dict]:
                 rows = conn.execute(
-                    f"SELECT {key} AS {name}, COUNT(*) AS calls, TOTAL(c.cost_usd) AS cost_usd "
+                    f"SELECT {key} AS {name}, COUNT(*) AS calls, TOTAL({PLAUSIBLE_COST}) AS cost_usd "
                     f"FROM calls c LEFT JOIN runs r ON r.id = c.run_id {where} "
                     f"GROUP BY 1 ORDER BY {order}",
                     params,
                 )
                 return [dict(row) for row in rows]
 
-            calls, total = conn.execute(f"SELECT COUNT(*), TOTAL(c.cost_usd) FROM calls c {where}", params).fetchone()
+            calls, total = conn.execute(
+                f"SELECT COUNT(*), TOTAL({PLAUSIBLE_COST}) FROM calls c {where}", params
+            ).fetchone()
             return {
                 "total_usd": total,
                 "calls": calls,
