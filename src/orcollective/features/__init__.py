@@ -1,6 +1,6 @@
 """One module per tool; this list is the whole tool surface (MCP tools and CLI commands come from it)."""
 
-from . import benchmark, chat, consensus, list_models, model_info, runs, usage
+from . import benchmark, benchmark_report, chat, consensus, list_models, model_info, runs, usage
 from .base import Cli, Feature, Progress, Request
 
 FEATURES: tuple[Feature, ...] = (
@@ -11,6 +11,7 @@ FEATURES: tuple[Feature, ...] = (
     consensus.FEATURE,
     runs.FEATURE,
     benchmark.FEATURE,
+    benchmark_report.FEATURE,
 )
 
 __all__ = ["FEATURES", "Cli", "Feature", "Progress", "Request"]

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..runtime import Runtime
 
-Kind = Literal["read", "read_local", "spends"]
+Kind = Literal["read", "read_local", "spends", "writes_local"]
 
 
 QUOTE_CHARS = 80  # of an argument's name or message quoted back in an error

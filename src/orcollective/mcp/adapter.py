@@ -23,6 +23,10 @@ ANNOTATIONS = {
     "spends": ToolAnnotations(
         read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True
     ),
+    # Writes a file in the output folder (the same name is overwritten with the same content).
+    "writes_local": ToolAnnotations(
+        read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=False
+    ),
 }
 
 

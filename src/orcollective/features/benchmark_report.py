@@ -1,0 +1,183 @@
+"""benchmark_report: list saved benchmarks, or export one as md / csv / json / png into the output folder.
+
+Exports are written only inside ``ORCOLLECTIVE_OUTPUT_DIR``: a file name with a path separator, ``..``
+or an absolute path is refused, and the resolved target must still be inside the folder.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+from ..errors import ConfigError, InvalidArgument, StoreError
+from ..runtime import Runtime
+from ..store.benchmarks import SavedBenchmark, get_benchmark, list_benchmarks
+from .base import Cli, Feature, Progress, Request
+from .benchmark import BenchmarkResult, images
+
+Format = Literal["md", "csv", "json", "png"]
+CSV_COLUMNS = (
+    "rank", "contestant", "kind", "trials", "success_rate", "ttft_median_s", "ttft_p90_s", "latency_median_s",
+    "latency_p90_s", "tokens_per_s", "cost_usd", "cost_per_trial_usd", "accuracy", "judge_score", "graded",
+)  # fmt: skip
+
+
+class BenchmarkReportRequest(Request):
+    benchmark_id: Annotated[str | None, Field(description="Default: the latest")] = None
+    format: Annotated[Format | None, Field(description="Export in this format; omit to list benchmarks")] = None
+    filename: Annotated[str | None, Field(description="Name inside the output folder")] = None
+    limit: Annotated[int, Field(ge=1, le=200)] = 20
+
+
+class BenchmarkListing(BaseModel):
+    benchmark_id: str
+    created_at: str
+    label: str | None
+    models: list[str]
+    prompts: int
+    runs: int
+    cost_usd: float | None
+
+
+class BenchmarkReportResult(BaseModel):
+    benchmarks: list[BenchmarkListing]
+    exported: str | None  # the file written
+    format: str | None
+    bytes: int | None
+
+
+async def run(rt: Runtime, req: BenchmarkReportRequest, progress: Progress) -> BenchmarkReportResult:
+    """List, or export one benchmark into the output folder."""
+    if rt.store is None:
+        raise ConfigError("The run store is unavailable, so no benchmark is saved; check ORCOLLECTIVE_DATA_DIR.")
+    if req.format is None:
+        if req.filename is not None or req.benchmark_id is not None:
+            raise InvalidArgument("give 'format' (md, csv, json or png) to export; without it the tool lists.")
+        try:
+            saved = list_benchmarks(rt.store, req.limit)
+        except StoreError as exc:
+            raise ConfigError(f"Could not read saved benchmarks: {exc}") from exc
+        return BenchmarkReportResult(benchmarks=[_listing(s) for s in saved], exported=None, format=None, bytes=None)
+    target = output_path(rt.output_dir, req.filename, req.format, req.benchmark_id)  # refuse before reading
+    found = get_benchmark(rt.store, req.benchmark_id)
+    if found is None or found.result is None:
+        what = f"benchmark {req.benchmark_id}" if req.benchmark_id else "any saved benchmark"
+        raise InvalidArgument(f"There is no {what}; run benchmark first, or call benchmark_report to list ids.")
+    if req.filename is None:
+        target = target.with_name(f"{found.id}.{req.format}")
+    data = export(BenchmarkResult.model_validate(found.result), req.format)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    return BenchmarkReportResult(benchmarks=[_listing(found)], exported=str(target), format=req.format, bytes=len(data))
+
+
+def output_path(folder: Path | None, filename: str | None, fmt: str, benchmark_id: str | None) -> Path:
+    """The export's path inside ``folder``; a name that could leave it is refused with one line."""
+    if folder is None:
+        raise ConfigError("No output folder: set ORCOLLECTIVE_OUTPUT_DIR.")
+    name = filename if filename is not None else f"{benchmark_id or 'latest'}.{fmt}"
+    if not name.strip() or "/" in name or "\\" in name or ".." in name or Path(name).is_absolute() or ":" in name:
+        raise InvalidArgument(
+            f"filename must be a plain name inside the output folder ({folder}): no path separators, '..' or drive."
+        )
+    if not name.lower().endswith(f".{fmt}"):
+        name += f".{fmt}"
+    root = folder.expanduser().resolve()
+    target = (root / name).resolve()
+    if not target.is_relative_to(root):  # e.g. a symlink inside the folder pointing out of it
+        raise InvalidArgument(f"{name} would be written outside the output folder {root}; choose another name.")
+    return target
+
+
+def export(result: BenchmarkResult, fmt: str) -> bytes:
+    """The benchmark in one format: a markdown table, CSV rows, the JSON result, or the PNG chart."""
+    if fmt == "png":
+        return images(result)[0]
+    if fmt == "json":
+        return (json.dumps(result.model_dump(mode="json"), indent=2) + "\n").encode()
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(CSV_COLUMNS)
+        for row in result.rows:
+            values = row.model_dump()
+            writer.writerow(["" if values[c] is None else values[c] for c in CSV_COLUMNS])
+        return buffer.getvalue().encode()
+    return markdown(result).encode()
+
+
+def markdown(r: BenchmarkResult) -> str:
+    """A markdown report: what was run, the ranked table with units, the panel's comparison, the notes."""
+    lines = [
+        f"# Benchmark {r.benchmark_id or ''}{f' — {r.label}' if r.label else ''}",
+        "",
+        f"{len(r.models)} models x {r.prompts} prompts x {r.runs} runs = {r.trials} calls; wall {r.wall_s:.2f} s "
+        f"for {r.sequential_s:.2f} s of calls; cost ${r.cost_usd:.6f}.",
+        "",
+        "| rank | contestant | ok | TTFT median (s) | latency median (s) | latency p90 (s) | tokens/s | cost (USD) "
+        "| accuracy | judge score |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in r.rows:
+        cells = [
+            str(row.rank), row.contestant, f"{row.success_rate:.0%}", _n(row.ttft_median_s), _n(row.latency_median_s),
+            _n(row.latency_p90_s), _n(row.tokens_per_s, 1), _n(row.cost_usd, 6),
+            f"{row.accuracy:.0%}" if row.accuracy is not None else "-", _n(row.judge_score, 2),
+        ]  # fmt: skip
+        lines.append("| " + " | ".join(cells) + " |")
+    p = r.panel
+    if p is not None and p.gain_points is not None:
+        lines.append("")
+        lines.append(
+            f"The panel scored {p.panel_accuracy:.0%} against {p.best_model_accuracy:.0%} for its best member "
+            f"{p.best_model} ({p.gain_points:+.1f} points), at {p.cost_ratio or '-'}x its cost."
+        )
+    lines += [f"- note: {n}" for n in r.notes]
+    return "\n".join(lines) + "\n"
+
+
+def _n(value: float | None, digits: int = 3) -> str:
+    return f"{value:.{digits}f}" if value is not None else "-"
+
+
+def _listing(s: SavedBenchmark) -> BenchmarkListing:
+    return BenchmarkListing(
+        benchmark_id=s.id,
+        created_at=time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(s.created_at)),
+        label=s.label,
+        models=s.models,
+        prompts=s.prompts,
+        runs=s.runs,
+        cost_usd=s.cost_usd,
+    )
+
+
+def summary(r: BenchmarkReportResult) -> str:
+    if r.exported is not None:
+        return f"Wrote {r.exported} ({r.bytes} bytes, {r.format})."
+    if not r.benchmarks:
+        return "No saved benchmarks yet: run the benchmark tool first."
+    return "\n".join(
+        f"{b.benchmark_id}  {b.created_at}  {len(b.models)} models x {b.prompts} prompts x {b.runs} runs"
+        f"{f'  {b.label}' if b.label else ''}"
+        for b in r.benchmarks
+    )
+
+
+FEATURE = Feature(
+    name="benchmark_report",
+    group="benchmark",
+    kind="writes_local",
+    description="List saved benchmarks, or export one (md, csv, json, png) into the output folder.",
+    request=BenchmarkReportRequest,
+    result=BenchmarkReportResult,
+    run=run,
+    summary=summary,
+    cli=Cli(command="bench-report", arguments=("benchmark_id",)),
+)
