@@ -17,10 +17,10 @@ class ListModelsRequest(Request):
     free: bool | None = None
     tools: bool | None = None
     max_price_per_mtok: Annotated[float | None, Field(ge=0)] = None
-    min_context: Annotated[int | None, Field(ge=0)] = None
+    min_context: Annotated[int | None, Field(ge=0, le=100_000_000)] = None
     sort: Literal["name", "price", "context", "newest"] = "name"
     limit: Annotated[int, Field(ge=1, le=200)] = 20
-    offset: Annotated[int, Field(ge=0)] = 0
+    offset: Annotated[int, Field(ge=0, le=100_000)] = 0
 
 
 class ModelRow(BaseModel):

@@ -16,7 +16,7 @@ class RunsRequest(Request):
     run_id: str | None = None
     tool: str | None = None
     limit: Annotated[int, Field(ge=1, le=100)] = 20
-    offset: Annotated[int, Field(ge=0)] = 0
+    offset: Annotated[int, Field(ge=0, le=1_000_000)] = 0
 
 
 class RunsResult(BaseModel):

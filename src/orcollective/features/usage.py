@@ -16,7 +16,7 @@ log = logging.getLogger("orcollective.usage")
 
 
 class UsageRequest(Request):
-    days: Annotated[int | None, Field(ge=1, description="Ledger window")] = None
+    days: Annotated[int | None, Field(ge=1, le=36500, description="Ledger window")] = None
 
 
 class SpendRow(BaseModel):
@@ -95,7 +95,6 @@ def summary(result: UsageResult) -> str:
 
 def _spend(row: dict, key: str) -> SpendRow:
     return SpendRow(key=str(row[key]), calls=int(row["calls"]), cost_usd=round(float(row["cost_usd"] or 0), 10))
-
 
 
 FEATURE = Feature(

@@ -14,10 +14,12 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from .gate import Gate, error
+from .limits import FreeLimits
 from .scripts import (
     GARBAGE_EVENT,
     GARBAGE_HTML,
     HTTP_FAULTS,
+    KEEPALIVE_EVERY_S,
     SLOW_S,
     STREAM_ERROR,
     ScriptedModel,
@@ -66,10 +68,13 @@ class _Outcome:
 class ChatEndpoint:
     """The chat route as a plain ASGI app, so the in-flight and cancellation counts cover whole streams."""
 
-    def __init__(self, state: SimState, gate: Gate, drop_connection: Callable[[Scope], None]) -> None:
+    def __init__(
+        self, state: SimState, gate: Gate, drop_connection: Callable[[Scope], None], limits: FreeLimits | None = None
+    ) -> None:
         self._state = state
         self._gate = gate
         self._drop_connection = drop_connection
+        self._limits = limits or FreeLimits()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         outcome = _Outcome()
@@ -95,6 +100,10 @@ class ChatEndpoint:
         failure: Response | None = None
         for model_id in candidates:
             script, fault = self._state.begin_call(model_id)
+            if limited := self._limits.check(model_id, script.rpm):
+                status, payload, headers = limited
+                failure = JSONResponse(payload, status, headers=headers)
+                continue
             delay = script.latency_s + (SLOW_S if fault == "slow" else 0.0)
             waited = await self._wait(request, delay)
             if waited == "gone":
@@ -168,6 +177,14 @@ class ChatEndpoint:
     ) -> AsyncIterator[bytes]:
         """The SSE stream: processing comment, deltas, finish chunk, usage chunk, ``[DONE]``."""
         yield PROCESSING
+        if fault == "keepalive":
+            for _ in range(int(SLOW_S / KEEPALIVE_EVERY_S)):
+                if self._state.stopping.is_set():
+                    break
+                await asyncio.sleep(KEEPALIVE_EVERY_S)
+                yield PROCESSING
+            outcome.stream_finished = True
+            return
         if fault == "garbage":
             outcome.stream_finished = True
             yield GARBAGE_EVENT

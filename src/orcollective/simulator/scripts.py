@@ -10,7 +10,11 @@ from .wire import error_body, last_user_text
 
 # Faults answered with an HTTP error status before any token; these trigger ``models[]`` fallback.
 HTTP_FAULTS = frozenset({"400", "401", "402", "403", "404", "408", "429", "429-no-retry-after", "500", "502", "503"})
-FAULTS = HTTP_FAULTS | {"garbage", "error-200", "choice-error", "empty", "midstream-error", "cut", "slow"}
+FAULTS = HTTP_FAULTS | {
+    "garbage", "error-200", "choice-error", "empty", "midstream-error", "cut", "slow",
+    "keepalive",  # a stream of ": OPENROUTER PROCESSING" comments and nothing else, for SLOW_S
+}  # fmt: skip
+KEEPALIVE_EVERY_S = 0.2
 SLOW_S = 120.0
 USAGE_VARIANTS = ("documented", "observed")
 
@@ -53,6 +57,7 @@ class ScriptedModel:
     usage_variant: str = "documented"  # or "observed": the usage chunk carries one empty choice
     retry_after_s: float = 1.0
     model_info: dict = field(default_factory=dict)
+    rpm: int | None = None  # OpenRouter's per-model requests-per-minute cap (a 429 with X-RateLimit-* over it)
 
     def __post_init__(self) -> None:
         unknown = [fault for fault in [*self.faults, self.always_fault] if fault and fault not in FAULTS]
