@@ -26,7 +26,7 @@ QUOTE_CHARS = 80  # of an argument's name or message quoted back in an error
 class Request(BaseModel):
     """Base of every tool's arguments: unknown names are refused, naming the closest valid one."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     @classmethod
     def problems(cls, exc: ValidationError, shown: Mapping[str, str] | None = None) -> list[str]:
