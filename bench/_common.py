@@ -212,6 +212,10 @@ class SimProcess:
     def max_concurrency(self) -> int:
         return self._ask("max_concurrency")
 
+    @property
+    def in_flight(self) -> int:
+        return self._ask("in_flight")
+
     def __exit__(self, *exc: object) -> None:
         try:
             self._ask("stop")
