@@ -1,6 +1,6 @@
 """One module per tool; this list is the whole tool surface (MCP tools and CLI commands come from it)."""
 
-from . import benchmark, benchmark_report, chat, consensus, list_models, model_info, runs, usage
+from . import benchmark, benchmark_report, chat, consensus, free_chat, list_models, model_info, runs, usage
 from .base import Cli, Feature, Progress, Request
 
 FEATURES: tuple[Feature, ...] = (
@@ -12,6 +12,7 @@ FEATURES: tuple[Feature, ...] = (
     runs.FEATURE,
     benchmark.FEATURE,
     benchmark_report.FEATURE,
+    free_chat.FEATURE,
 )
 
 __all__ = ["FEATURES", "Cli", "Feature", "Progress", "Request"]

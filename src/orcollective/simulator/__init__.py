@@ -22,6 +22,7 @@ from starlette.types import Scope
 
 from .app import build_app
 from .catalog import build_catalog
+from .limits import FreeLimits
 from .scripts import FAULTS, ScriptedModel, default_scripts
 from .state import RecordedRequest, SimState
 
@@ -51,6 +52,8 @@ class Simulator:
         host: str = "127.0.0.1",
         port: int = 0,
         generation_delay_s: float = 0.3,
+        free_tier: bool = False,
+        free_daily_limit: int | None = None,
     ) -> None:
         self.api_key = api_key
         self.credits = credits
@@ -58,6 +61,8 @@ class Simulator:
         self.port = port
         self.base_url = ""
         self._state = SimState(build_catalog(catalog_size), generation_delay_s=generation_delay_s)
+        # OpenRouter's free-model limits: ``free_tier`` (never bought credits) shows in /key.
+        self._limits = FreeLimits(free_tier=free_tier, daily_limit=free_daily_limit)
         chosen = {script.id: script for script in scripts}
         for script in [s for s in default_scripts() if s.id not in chosen] + list(chosen.values()):
             self._state.script(script)
@@ -75,7 +80,13 @@ class Simulator:
         sock.bind((self.host, self.port))
         port = sock.getsockname()[1]
         self._state.stopping.clear()
-        app = build_app(self._state, api_key=self.api_key, credits=self.credits, drop_connection=self._drop_connection)
+        app = build_app(
+            self._state,
+            api_key=self.api_key,
+            credits=self.credits,
+            drop_connection=self._drop_connection,
+            limits=self._limits,
+        )
         config = uvicorn.Config(
             app,
             log_level="warning",
@@ -162,8 +173,14 @@ class Simulator:
         return self._state.models()
 
     def reset(self) -> None:
-        """Clear counters, the request log, spend, generation records and fault cursors."""
+        """Clear counters, the request log, spend, generation records, fault cursors and rate-limit windows."""
         self._state.reset()
+        self._limits.reset()
+
+    @property
+    def free_requests_today(self) -> int:
+        """Requests to ``:free`` models admitted since UTC midnight (what the daily cap counts)."""
+        return self._limits.used_today
 
     def _drop_connection(self, scope: Scope) -> None:
         # Runs on the server thread: close the TCP connection that carries this request, mid-response.

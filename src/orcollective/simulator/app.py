@@ -16,16 +16,26 @@ from starlette.types import Scope
 
 from .chat import ChatEndpoint
 from .gate import Gate, error
+from .limits import FreeLimits
 from .state import SimState
 from .wire import USER_ID, endpoints
 
 
-def build_app(state: SimState, *, api_key: str, credits: float, drop_connection: Callable[[Scope], None]) -> Starlette:
+def build_app(
+    state: SimState,
+    *,
+    api_key: str,
+    credits: float,
+    drop_connection: Callable[[Scope], None],
+    limits: FreeLimits | None = None,
+) -> Starlette:
     """The Starlette app serving ``/api/v1``; ``drop_connection`` closes a request's TCP connection."""
     gate = Gate(state, api_key)
+    limits = limits or FreeLimits()
     api = _Api(state, gate, api_key, credits)
+    api.free_tier = limits.free_tier
     routes = [
-        Route("/chat/completions", ChatEndpoint(state, gate, drop_connection), methods=["POST"]),
+        Route("/chat/completions", ChatEndpoint(state, gate, drop_connection, limits), methods=["POST"]),
         Route("/models", api.list_models),
         Route("/models/{author}/{slug}/endpoints", api.model_endpoints),
         Route("/model/{author}/{slug}", api.one_model),
@@ -45,6 +55,7 @@ class _Api:
         self._gate = gate
         self._api_key = api_key
         self._credits = credits
+        self.free_tier = False
 
     async def list_models(self, request: Request) -> Response:
         self._gate.record(request)
@@ -96,7 +107,7 @@ class _Api:
                     "byok_usage_daily": 0.0,
                     "byok_usage_weekly": 0.0,
                     "byok_usage_monthly": 0.0,
-                    "is_free_tier": False,
+                    "is_free_tier": self.free_tier,
                     "is_management_key": False,
                     "is_provisioning_key": False,
                     "creator_user_id": USER_ID,

@@ -40,9 +40,12 @@ def record_attempt(
     store._db.run("record a free attempt", lambda conn: conn.execute(sql, values), write=True)
 
 
+FELL_THROUGH = 0  # the status of a model skipped inside one ``models[]`` request: not a request of its own
+
+
 def attempts_since(store: RunStore, since: float) -> int:
-    """Free requests sent since ``since`` (each attempt counts against the daily quota)."""
-    sql = "SELECT COUNT(*) FROM free_attempts WHERE created_at >= ?"
+    """Free requests sent since ``since`` (what the daily quota counts: one per request, not per fallback)."""
+    sql = f"SELECT COUNT(*) FROM free_attempts WHERE created_at >= ? AND (status IS NULL OR status <> {FELL_THROUGH})"
     return int(store._db.run("count free attempts", lambda conn: conn.execute(sql, (since,)).fetchone()[0]))
 
 
