@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import time
 
+import pytest
 from mcp import Client
 from mcp.client.stdio import stdio_client
 
@@ -77,3 +78,27 @@ async def test_cancels_over_stdio_release_every_connection(simulator, tmp_path):
             answer = await asyncio.wait_for(client.call_tool("chat", {"model": "sim/echo", "prompt": "still here"}), 20)
     assert max(closed) < 1.0, closed
     assert not answer.is_error and answer.structured_content["text"] == "still here"
+
+
+async def test_a_cancelled_run_keeps_what_it_had_spent(simulator, tmp_path):
+    """Cancel a consensus after one model answered: the run is cancelled, its finished call and cost kept."""
+    simulator.script(ScriptedModel("k/quick", reply="Answer: B"))
+    simulator.script(ScriptedModel("k/stuck", reply="Answer: B", latency_s=30))
+    settings = settings_for(simulator, tmp_path)
+    async with Client(build_server(settings, retry=no_wait())) as client:
+        call = asyncio.create_task(client.call_tool("consensus", {"prompt": MC, "models": ["k/quick", "k/stuck"]}))
+        await until(lambda: simulator.calls("k/quick") == 1 and simulator.in_flight == 1, 5)
+        await asyncio.sleep(0.2)  # the quick answer reaches the server
+        call.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await call
+        await until(lambda: simulator.in_flight == 0, 2)
+    store = RunStore(settings.store_path)
+    try:
+        (run,) = store.list_runs(tool="consensus")
+        calls = store.get_run(run["id"])["calls"]
+    finally:
+        store.close()
+    assert run["status"] == "cancelled"
+    assert [c["model"] for c in calls] == ["k/quick"]
+    assert run["cost_usd"] == pytest.approx(calls[0]["cost_usd"]) and run["cost_usd"] > 0

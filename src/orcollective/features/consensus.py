@@ -16,8 +16,8 @@ from ..collective.consensus import Decision, Dissent, GroupRow, aggregate, excer
 from ..collective.fanout import FanOut, Outcome
 from ..collective.rounds import PanelRound, ask_panel
 from ..collective.vote import peer_agreement
-from ..errors import MISSING_KEY, ConfigError, InvalidArgument, TooFewAnswers
-from ..inputs import build_messages, image_parts
+from ..errors import MISSING_KEY, ConfigError, InvalidArgument, OrcError, TooFewAnswers
+from ..inputs import build_messages, load_images
 from ..runtime import Runtime
 from ..store import RunRecorder
 from .base import Cli, Feature, Progress, Request
@@ -116,13 +116,19 @@ async def run(rt: Runtime, req: ConsensusRequest, progress: Progress) -> Consens
     }  # fmt: skip
     recorder = RunRecorder(rt.store, "consensus", arguments)
     started = asyncio.get_running_loop().time()
+    finished: list[Outcome] = []  # filled as each model answers, so a cancelled run still shows its spend
     try:
-        round_, decision = await _decide(rt, plan, req, progress, started)
-    except asyncio.CancelledError:
-        recorder.finish("cancelled", error="cancelled by the client")
-        raise
-    except TooFewAnswers as exc:
-        recorder.finish("error", error=str(exc))
+        round_, decision = await _decide(rt, plan, req, progress, started, finished)
+    except BaseException as exc:
+        # Whatever ends the run (a cancel, too few answers, a crash) is recorded with what was spent.
+        for o in finished:
+            recorder.call(o.model, o.completion, role="panelist", error=o.error, latency_s=o.latency_s)
+        spent = round(sum(o.completion.cost_usd or 0 for o in finished if o.completion), 10)
+        cancelled = isinstance(exc, asyncio.CancelledError)
+        why = str(exc) if isinstance(exc, OrcError) else f"internal error ({type(exc).__name__})"
+        recorder.finish(
+            "cancelled" if cancelled else "error", cost_usd=spent, error="cancelled by the client" if cancelled else why
+        )
         raise
     _record_calls(recorder, plan, round_, decision)
     result = _shape(plan, round_, decision, asyncio.get_running_loop().time() - started, recorder)
@@ -149,7 +155,7 @@ async def make_plan(rt: Runtime, req: ConsensusRequest) -> Plan:
     if strategy in ("synthesize", "judge"):
         agg_id = req.aggregator or rt.aggregator_model or panel[0].id
         (agg_info,) = (await rt.registry.resolve([agg_id])).models
-    parts = image_parts(req.images, rt.images) if req.images else None
+    parts = await load_images(req.images, rt.images) if req.images else None
     full_system = "\n\n".join(s for s in (req.system, answer_instruction(question)) if s and s.strip()) or None
     messages = build_messages(req.prompt, None, full_system, parts)
     if not rt.client.has_key:
@@ -191,7 +197,7 @@ async def _default_panel(rt: Runtime, notes: list[str]) -> list[ModelInfo]:
 
 
 async def _decide(
-    rt: Runtime, plan: Plan, req: ConsensusRequest, progress: Progress, started: float
+    rt: Runtime, plan: Plan, req: ConsensusRequest, progress: Progress, started: float, finished: list[Outcome]
 ) -> tuple[PanelRound, Decision]:
     q = plan.question
     needs_aggregator = plan.aggregator is not None
@@ -210,6 +216,7 @@ async def _decide(
         await progress.model_started(model)
 
     async def seen(outcome: Outcome, so_far: list[Outcome]) -> None:
+        finished.append(outcome)
         answered = [o.model for o in so_far if o.ok]
         await progress.step(len(so_far), total, f"{len(answered)}/{total} answered: {', '.join(answered)}")
         c = outcome.completion
