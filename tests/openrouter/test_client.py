@@ -193,6 +193,13 @@ async def test_cut_connection_mid_stream_is_stream_interrupted(client, simulator
         await client.stream(ask("sim/cut"), on_text=lambda _: None)
 
 
+async def test_cut_connection_during_a_json_answer_says_it_broke(client, simulator):
+    """A connection dropped while a non-streamed answer is pending is "broke mid-answer", not "cannot reach"."""
+    with pytest.raises(StreamInterrupted, match="broke mid-answer") as info:
+        await client.complete(ask("sim/cut"))
+    assert "Cannot reach" not in str(info.value)
+
+
 async def test_fallback_models_answer_with_the_model_used(client):
     """With models[], a failing first model falls back and the response names the model that answered."""
     result = await client.complete(ask("sim/no-credits", models=["sim/no-credits", "sim/echo"]))
