@@ -10,7 +10,7 @@ import anyio
 from pydantic import AfterValidator, BaseModel, Field, field_validator, model_validator
 
 from ..catalog import with_cost
-from ..errors import MISSING_KEY, ConfigError, InvalidArgument, OrcError, UpstreamTimeout
+from ..errors import MISSING_KEY, ConfigError, InvalidArgument, OrcError, UpstreamTimeout, quoted
 from ..inputs import build_messages, load_images
 from ..inputs.shapes import check_messages, check_model_id, check_provider, check_response_format
 from ..openrouter import Completion
@@ -84,7 +84,7 @@ async def run(rt: Runtime, req: ChatRequest, progress: Progress) -> ChatResult:
     infos = (await rt.registry.resolve([req.model, *fallbacks])).models
     ceiling = infos[0].max_completion_tokens or 1_000_000
     if req.max_tokens is not None and req.max_tokens > ceiling:
-        raise InvalidArgument(f"max_tokens {req.max_tokens} is over {req.model}'s limit: use 1 to {ceiling}.")
+        raise InvalidArgument(f"max_tokens {req.max_tokens} is over {quoted(req.model)}'s limit: use 1 to {ceiling}.")
     if not rt.client.has_key:
         raise ConfigError(MISSING_KEY)
 
