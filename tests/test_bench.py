@@ -96,3 +96,29 @@ def test_consensus_accuracy_quick(tmp_path: Path) -> None:
     assert smoke["error_results"] == 0
     assert smoke["same_answer_as_in_process"] == smoke["questions"] > 0
     assert smoke["progress_notifications"] > 0
+
+
+def test_benchmark_tool_quick(tmp_path: Path) -> None:
+    figures, stdout = run_quick("benchmark_tool", tmp_path)
+    assert figures["quick"] is True
+    assert "TTFT vs total latency" in stdout
+
+    timing = figures["timing"]
+    assert timing["calls"] == timing["models"] * timing["prompts"] * timing["runs"] == 12
+    assert timing["sequential_sum_s"] > timing["wall_s"] > 0  # the calls overlapped
+    for model in timing["per_model"].values():
+        assert 0 < model["ttft_median_s"] < model["latency_median_s"]
+        assert model["ttft_median_s"] >= model["scripted_start_s"] and model["accuracy"] == 1.0
+
+    panel = figures["panel_vs_best"]
+    assert panel["questions"] == 6 and panel["parse_failures"] == 0
+    assert panel["best_model_accuracy"] == max(panel["members"].values())
+    assert panel["gain_points"] == round((panel["panel_accuracy"] - panel["best_model_accuracy"]) * 100, 1)
+
+    free = figures["free_routing"]
+    first_limited = next(i for i, attempts in enumerate(free["requests"]) if attempts[0][1] == "rate limited")
+    assert first_limited == 2  # the model capped at 2 a minute answers twice, then 429s
+    assert free["requests"][first_limited] == [["free/busy:free", "rate limited"], ["free/steady:free", "answered"]]
+    assert 50 < free["cooldown_left_s"]["free/busy:free"] <= 60
+    assert free["upstream_calls"]["free/busy:free"] == 3  # cooling down: never asked again
+    assert Path(figures["chart"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -65,7 +65,7 @@ async def test_trials_run_in_parallel_and_are_graded_per_contestant(simulator, t
         truth = ground_truth(rt.store, models)
 
     assert result.trials == 24 and simulator.calls() == 24
-    assert simulator.max_concurrency == 16  # in parallel, up to the client's concurrency limit
+    assert 8 <= simulator.max_concurrency <= 16  # in parallel, never past the client's concurrency limit
     assert steps.seen[-1] == (24, 24)
     by_name = {row.contestant: row for row in result.rows}
     assert by_name["b/ace"].accuracy == 1.0

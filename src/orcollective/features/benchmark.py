@@ -36,9 +36,9 @@ from ..inputs import build_messages
 from ..runtime import Runtime
 from ..store import RunRecorder
 from ..store.benchmarks import save_benchmark
-from .base import Feature, Progress, Request
+from .base import Cli, Feature, Progress, Request
 
-MAX_PROMPTS = 50
+MAX_PROMPTS = 100
 MAX_MODELS = 16
 MAX_RUNS = 10
 MAX_TRIALS = 600
@@ -49,7 +49,7 @@ class BenchmarkRequest(Request):
     prompts: Annotated[list[str], Field(min_length=1, max_length=MAX_PROMPTS)]
     models: Annotated[list[str], Field(min_length=1, max_length=MAX_MODELS, description="Contestants, any ids")]
     runs: Annotated[int, Field(ge=1, le=MAX_RUNS)] = 1
-    expected: Annotated[list[str | None] | None, Field(description="Expected answer per prompt")] = None
+    expected: Annotated[list[str] | None, Field(description="Expected answer per prompt ('' for none)")] = None
     judge: Annotated[str | None, Field(description="Model scoring replies without expected answer")] = None
     include_consensus: Annotated[bool, Field(description="Add the panel's consensus as a contestant")] = False
     strategy: Literal["vote", "weighted", "synthesize", "judge"] = "vote"
@@ -82,7 +82,7 @@ class BenchmarkRequest(Request):
     def _consistent(self) -> BenchmarkRequest:
         if self.expected is not None and len(self.expected) != len(self.prompts):
             given, wanted = len(self.expected), len(self.prompts)
-            raise ValueError(f"expected has {given} answers for {wanted} prompts; give one each (null for none)")
+            raise ValueError(f"expected has {given} answers for {wanted} prompts; give one each ('' for none)")
         if self.include_consensus and len(self.models) < 2:
             raise ValueError("include_consensus needs at least 2 models")
         trials = len(self.prompts) * len(self.models) * self.runs
@@ -117,7 +117,8 @@ async def run(rt: Runtime, req: BenchmarkRequest, progress: Progress) -> Benchma
     if req.include_consensus and req.strategy in ("synthesize", "judge"):
         (aggregator,) = (await rt.registry.resolve([req.aggregator or rt.aggregator_model or req.models[0]])).models
     questions = [parse_question(p, req.answer_type) for p in req.prompts]
-    keys = [expected_key(q, (req.expected or [None] * len(questions))[i]) for i, q in enumerate(questions)]
+    given = req.expected or [""] * len(questions)
+    keys = [expected_key(q, given[i] or None) for i, q in enumerate(questions)]
     if req.include_consensus and req.strategy in ("vote", "weighted"):
         if any(q.answer_type == "long_text" for q in questions):
             raise InvalidArgument(
@@ -369,6 +370,14 @@ FEATURE = Feature(
     result=BenchmarkResult,
     run=run,
     summary=summary,
-    cli=None,  # the `bench` command (cli/bench.py) adds --prompts-file and --out
+    cli=Cli(
+        command="bench",
+        flags={
+            "models": "--model/-m",
+            "prompts": "--prompt/-p",
+            "max_cost_usd": "--max-cost",
+            "timeout_s": "--timeout",
+        },
+    ),
     images=images,
 )
