@@ -6,30 +6,60 @@ import asyncio
 import inspect
 import logging
 import sys
-from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
+from typer._click.exceptions import ClickException, NoArgsIsHelpError  # the click that typer vendors
 
 from .. import __version__
 from ..errors import OrcError
-from ..features import FEATURES, Feature, Progress
-from ..runtime import Runtime, open_runtime
+from ..features import FEATURES, Feature
+from ..runtime import open_runtime
 from ..settings import Settings
+from .errors import USAGE, command_names, error_line, exit_code
+from .live import LiveProgress
 from .options import flag_names, parameters
 from .render import render
 
-app = typer.Typer(
+
+class _Typer(typer.Typer):
+    """Typer whose usage errors are one line on stderr naming the command's --help, exit 2."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            code = super().__call__(*args, standalone_mode=False, **kwargs)
+        except NoArgsIsHelpError as exc:
+            out.print(exc.ctx.get_help() if exc.ctx else "", markup=False, highlight=False)
+            sys.exit(USAGE)
+        except ClickException as exc:
+            ctx = getattr(exc, "ctx", None)  # usage errors know their command
+            where = ctx.command_path if ctx is not None else "orcollective"
+            message = exc.format_message().replace("Value error, ", "")
+            say(f"[red]Error:[/] {escape(message)} (see {where} --help)")
+            sys.exit(USAGE)
+        except typer.Abort:
+            sys.exit(130)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+app = _Typer(
     name="orcollective",
     help="Every OpenRouter model in any MCP client, plus consensus across models.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 out = Console()
 err = Console(stderr=True)
+
+
+def say(markup: str) -> None:
+    """One line on stderr, wrapped by the terminal rather than broken by us (it stays one line in a log)."""
+    err.print(markup, soft_wrap=True, highlight=False)
 
 
 def load_settings(**overrides: Any) -> Settings:
@@ -39,49 +69,54 @@ def load_settings(**overrides: Any) -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "settings"
-        err.print(f"[red]Invalid setting {where}:[/] {first['msg']} (check ORCOLLECTIVE_{where.upper()}).")
-        raise typer.Exit(2) from exc
+        say(f"[red]Error:[/] invalid setting {where}: {escape(first['msg'])} (check ORCOLLECTIVE_{where.upper()}).")
+        raise typer.Exit(USAGE) from exc
 
 
-def setup_logging(level: str) -> None:
-    """Logs go to stderr: in stdio mode stdout belongs to the MCP protocol."""
-    logging.basicConfig(
-        level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True
-    )
+def setup_logging(level: str, *, timestamps: bool = True) -> None:
+    """Logs go to stderr: in stdio mode stdout belongs to the MCP protocol. A command a person runs
+    logs without timestamps; a server logs with them."""
+    fmt = "%(asctime)s %(levelname)s %(name)s: %(message)s" if timestamps else "%(levelname)s %(name)s: %(message)s"
+    logging.basicConfig(level=level, stream=sys.stderr, format=fmt, force=True)
 
 
-def run_with_runtime(settings: Settings, job: Callable[[Runtime], Awaitable[Any]]) -> Any:
-    """Run ``job`` with a freshly built runtime; our errors become one red line and exit 1."""
+def all_flags(feature: Feature) -> dict[str, str]:
+    """Every feature's field -> flag, the running feature's own names winning."""
+    names: dict[str, str] = {}
+    for other in FEATURES:
+        if other.cli is not None and other is not feature:
+            names.update({k: v for k, v in flag_names(other).items() if v.startswith("--")})
+    return {**names, **flag_names(feature)}
+
+
+def run_feature(feature: Feature, request: Any, settings: Settings, progress: LiveProgress) -> Any:
+    """Run the feature with a freshly built runtime; an error is one line (exit 1 upstream, 2 usage);
+    Ctrl-C cancels every call, says what was spent and exits 130."""
 
     async def main() -> Any:
         async with open_runtime(settings) as rt:
-            return await job(rt)
+            return await feature.run(rt, request, progress)
 
     try:
         return asyncio.run(main())
     except OrcError as exc:
-        err.print(f"[red]Error:[/] {exc}")
-        raise typer.Exit(1) from exc
+        progress.close()
+        line = error_line(exc, settings.base_url, all_flags(feature), command_names(FEATURES))
+        say(line)
+        raise typer.Exit(exit_code(exc)) from exc
     except KeyboardInterrupt:
-        err.print("[yellow]Interrupted.[/]")
+        progress.close()
+        say(f"[yellow]{escape(progress.cancelled_line())}[/]")
         raise typer.Exit(130) from None
-
-
-class _CliProgress(Progress):
-    """Steps as dim lines on stderr; streamed text on stdout as it arrives."""
-
-    async def step(self, done: float, total: float | None, message: str) -> None:
-        if total is not None:  # a count of steps (models answered); a stream's character count is noise here
-            err.print(f"[dim]  {message}[/]")
-
-    async def text(self, delta: str) -> None:
-        out.print(delta, end="", markup=False, highlight=False, soft_wrap=True)
+    finally:
+        progress.close()
 
 
 def add_feature_command(typer_app: typer.Typer, feature: Feature) -> None:
     """A command whose arguments and options are the feature's Request fields, plus ``--json``."""
     assert feature.cli is not None
     flags = flag_names(feature)
+    command_name = feature.cli.command
 
     def command(**values: Any) -> None:
         as_json = values.pop("as_json")
@@ -89,11 +124,15 @@ def add_feature_command(typer_app: typer.Typer, feature: Feature) -> None:
         try:
             request = feature.request.model_validate(given)
         except ValidationError as exc:
-            err.print(f"[red]Invalid arguments:[/] {'; '.join(feature.request.problems(exc, flags))}", highlight=False)
-            raise typer.Exit(2) from exc
+            problems = "; ".join(feature.request.problems(exc, flags))
+            say(f"[red]Error:[/] {escape(problems)} (see orcollective {command_name} --help)")
+            raise typer.Exit(USAGE) from exc
         settings = load_settings()
-        setup_logging(settings.log_level)
-        result = run_with_runtime(settings, lambda rt: feature.run(rt, request, _CliProgress()))
+        setup_logging(settings.log_level, timestamps=False)
+        model = getattr(request, "model", None)
+        what = f"waiting for {model}" if isinstance(model, str) else command_name
+        progress = LiveProgress(out, err, what, stream=not as_json)
+        result = run_feature(feature, request, settings, progress)
         if as_json:
             out.print_json(result.model_dump_json())
         else:
@@ -107,7 +146,7 @@ def add_feature_command(typer_app: typer.Typer, feature: Feature) -> None:
     )
     command.__signature__ = inspect.Signature([*parameters(feature), as_json])  # type: ignore[attr-defined]
     command.__doc__ = feature.description
-    typer_app.command(feature.cli.command)(command)
+    typer_app.command(command_name)(command)
 
 
 def version_callback(value: bool) -> None:
@@ -130,16 +169,16 @@ def main(
 def serve(
     transport: Annotated[str, typer.Option(help="stdio (for MCP clients) or http (streamable HTTP)")] = "stdio",
     host: Annotated[str, typer.Option(help="Bind address for http")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port for http")] = 8765,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port for http (1-65535)")] = 8765,
 ) -> None:
     """Run the MCP server (stdio by default)."""
     from ..mcp import build_server
 
+    if transport not in ("stdio", "http"):
+        say("[red]Error:[/] --transport must be stdio or http (see orcollective serve --help)")
+        raise typer.Exit(USAGE)
     settings = load_settings()
     setup_logging(settings.log_level)
-    if transport not in ("stdio", "http"):
-        err.print("[red]--transport must be stdio or http.[/]")
-        raise typer.Exit(2)
     server = build_server(settings)
     if not settings.has_key:
         logging.getLogger("orcollective").warning("OPENROUTER_API_KEY is not set: tools will say how to set it")
@@ -170,5 +209,15 @@ def doctor() -> None:
     from .doctor import run_doctor
 
     settings = load_settings()
-    setup_logging("ERROR")
+    setup_logging("CRITICAL")
     raise typer.Exit(run_doctor(settings, out))
+
+
+@app.command()
+def simulator(
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port on 127.0.0.1 (0: any free port)")] = 8766,
+) -> None:
+    """Run the built-in OpenRouter simulator until Ctrl-C, to try every tool and client without a key."""
+    from .simulator_cmd import run_simulator
+
+    raise typer.Exit(run_simulator(out, err, port))

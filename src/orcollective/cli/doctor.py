@@ -9,11 +9,18 @@ import tempfile
 from collections.abc import Awaitable, Callable
 
 from mcp import Client, StdioServerParameters
+from mcp.client.stdio import stdio_client
 from rich.console import Console
+from rich.table import Table
+from rich.text import Text
 
 from ..errors import OrcError
+from ..features import FEATURES
 from ..openrouter import OpenRouterClient
 from ..settings import Settings
+from .errors import cli_wording, command_names, describe
+
+DETAIL_CHARS = 300
 
 
 def server_params(env: dict[str, str] | None = None) -> StdioServerParameters:
@@ -29,16 +36,21 @@ def run_doctor(settings: Settings, console: Console) -> int:
 
 
 async def _doctor(settings: Settings, console: Console) -> int:
-    failures = 0
+    failures = checks = 0
 
     async def check(name: str, probe: Callable[[], Awaitable[str]]) -> None:
-        nonlocal failures
+        nonlocal failures, checks
+        checks += 1
         try:
-            detail = await probe()
-            console.print(f"[green]ok[/]    {name}: {detail}")
+            mark, detail = Text("✓", style="green"), await probe()
         except Exception as exc:  # every failure is reported as one line, whatever it is
             failures += 1
-            console.print(f"[red]fail[/]  {name}: {_one_line(exc)}")
+            mark, detail = Text("✗", style="red"), _one_line(exc, settings)
+        line = Table.grid(padding=(0, 1))  # a long detail wraps under itself, not under the mark
+        line.add_column(no_wrap=True)
+        line.add_column()
+        line.add_row(mark, Text.assemble((name, "bold"), f": {detail}"))
+        console.print(line)
 
     client = OpenRouterClient(
         settings.base_url,
@@ -70,9 +82,18 @@ async def _doctor(settings: Settings, console: Console) -> int:
         return f"{settings.cache_dir} and {settings.data_dir}"
 
     async def handshake() -> str:
-        async with asyncio.timeout(60):
-            async with Client(server_params()) as session:
-                tools = await session.list_tools()
+        # The server's warnings (no key, ...) repeat the checks above: its stderr is kept aside and
+        # only its last line is shown, when the server fails to start.
+        with tempfile.TemporaryFile("w+") as log:
+            try:
+                async with asyncio.timeout(60):
+                    quiet = server_params({"ORCOLLECTIVE_LOG_LEVEL": "ERROR"})
+                    async with Client(stdio_client(quiet, errlog=log)) as c:
+                        tools = await c.list_tools()
+            except Exception as exc:
+                log.seek(0)
+                last = [line for line in log.read().splitlines() if line.strip()][-1:]
+                raise OrcError(f"the server did not start: {last[0] if last else _one_line(exc, settings)}") from exc
         return f"server started over stdio and listed {len(tools.tools)} tools"
 
     try:
@@ -84,10 +105,17 @@ async def _doctor(settings: Settings, console: Console) -> int:
         await check("MCP handshake", handshake)
     finally:
         await client.aclose()
-    console.print("All checks passed." if not failures else f"{failures} check(s) failed.")
+    console.print("All checks passed." if not failures else f"{failures} of {checks} checks failed.")
     return 1 if failures else 0
 
 
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text[:300]
+def _one_line(exc: BaseException, settings: Settings) -> str:
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:  # a task group's failure: its first cause
+        exc = exc.exceptions[0]
+    if isinstance(exc, OrcError):
+        label, text = describe(exc, settings.base_url)
+        text = cli_wording(text, {}, command_names(FEATURES))
+        text = f"{label}: {text}" if label else text
+    else:
+        text = str(exc) or type(exc).__name__
+    return " ".join(text.split())[:DETAIL_CHARS]
