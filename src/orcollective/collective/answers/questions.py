@@ -23,8 +23,12 @@ class Question:
     options: dict[str, str]
 
 
-_OPTION_LINE = re.compile(r"^[ \t]*[(\[]?([A-Za-z])[)\].:][ \t]+(\S.*)", re.MULTILINE)
-_OPTION_INLINE = re.compile(r"\(([A-Za-z])\)[ \t]*")
+# "A) x", "(a) x", "A. x", "A: x", "- A: x", "**A)** x", one per line
+_OPTION_LINE = re.compile(
+    r"^[ \t]*(?:[-*•+][ \t]+)?[*_]{0,2}[(\[]?([A-Za-z])[)\].:][*_]{0,2}[ \t]+(\S.*)", re.MULTILINE
+)
+# "A) x B) y", "(a) x (b) y" on one line
+_OPTION_INLINE = re.compile(r"(?<![\w(\[])[(\[]?([A-Za-z])[)\]][ \t]*")
 _JOINER_CHARS = " \t,;.?"
 _LONG_START = re.compile(
     r"(?:please\s+)?(?:write|explain|compare|contrast|describe|discuss|summari[sz]e|design|draft|outline|"
@@ -83,7 +87,7 @@ def _detect_type(prompt: str) -> AnswerType:
 
 
 def _options(prompt: str) -> dict[str, str]:
-    """Options lettered one per line ("A) x", "(A) x", "A. x", "A: x"), else inline ("(A) x (B) y")."""
+    """Options lettered one per line ("A) x", "(A) x", "A. x", "A: x", bulleted), else inline ("A) x B) y")."""
     options = _lettered_run((m[1], m[2]) for m in _OPTION_LINE.finditer(prompt))
     if options:
         return options

@@ -1,31 +1,49 @@
-"""The final-line instruction, and the normalised answer key that votes count.
+"""The final-line instruction, and the normalised answer key a reply *asserts*, with how it was found.
 
-Two replies agree when ``extract_answer`` gives them the same key, so the key has to be
-exact: "(B)", "**Answer: B**" and "B) Paris" are all "B"; "6,758" and "6758.0" are both
-"6758"; "42" and "17" never meet. A reply with nothing parseable gets None and does not vote.
+Two replies agree when ``read_answer`` gives them the same key, so the key has to be exact: "(B)",
+"**Answer: B**", "b) saturn" and "Saturn" are all "B"; "6,758", "6 758" and "6758.0" are all "6758".
+A reply that commits to nothing (a restated question, "It depends") gets None and does not vote.
 
-Where the key is read from, most trusted first:
+Where the key is read from, most trusted first (``found_by`` names the place):
 
-1. the latest "Answer: ...", "The answer is ...", "Final answer: ..." or "\\boxed{...}", unless
-   the reply's last line comes after it and is nothing but an answer ("B", "**6758**", "Yes.");
-2. the last line, read more loosely ("I choose option B", "940 + 141 = 1081", "It is true.");
-3. for choice and boolean, a first line that is nothing but an answer ("B) Paris", "No, ...").
+1. "last line": a last line that is nothing but an answer ("B", "**6758**", "Yes."), the final word;
+2. "boxed" / "marker": the latest ``\\boxed{}``, "Answer: ...", "The correct answer is ...",
+   "Final answer", "Respuesta:", "Antwort:", "答案：" ... that holds an answer: a later one revises an
+   earlier one, and an afterthought or caveat after it holds no marker, so it never overrides it;
+3. "bold": the latest bold answer ("so it is **B) Saturn**"), but not a bold list label ("**A)** ...:");
+4. type-specific reading of the closing lines: the chosen option in a sentence, the "=" result of the
+   last reasoning line that is not an afterthought ("That is about 317 miles"), a verdict word;
+5. "first line": an answer given first and explained after.
 
-Long free text has no key: it is grouped by meaning elsewhere, never by words. Which type a
-prompt expects is decided in ``questions``.
+Long replies are read from a bounded head and tail, so reading is linear in the reply's length and
+bounded in time; a ``<think>`` block is reasoning, and the answer is what follows it.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 
+from . import choices
 from .numbers import number_after_marker, number_in_line, whole_number
 from .questions import Question, parse_question
+from .text import BOLD, Reply, tokens
 
 # The question side is re-exported: callers that read answers import it from here too.
-__all__ = ["Question", "answer_instruction", "display_answer", "extract_answer", "parse_question"]
+__all__ = ["Question", "Reading", "answer_instruction", "display_answer", "extract_answer", "parse_question",
+           "read_answer"]  # fmt: skip
 
+
+@dataclass(frozen=True)
+class Reading:
+    """The answer key a reply gives (None: no answer) and where it was found."""
+
+    key: str | None
+    found_by: str | None
+
+
+NO_READING = Reading(None, None)
 
 # Asking for a parseable final line --------------------------------------------------------
 
@@ -53,223 +71,122 @@ def display_answer(q: Question, key: str) -> str:
     return key
 
 
-# Reading the answer out of a reply --------------------------------------------------------
+def extract_answer(q: Question, text: str) -> str | None:
+    """The normalised answer key of a reply, or None when it asserts none."""
+    return read_answer(q, text).key
 
-_LATEX_WRAPPER = re.compile(r"\\(?:text|textbf|mathrm|mathbf|operatorname)\s*\{([^{}]*)\}")
-_LATEX_FRACTION = re.compile(r"\\[dt]?frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}")
-_LATEX_SPACE = re.compile(r"\\[,;:! ()\[\]]")
-# Bold/underline markers and code ticks, but not "2**3".
-_EMPHASIS = re.compile(r"(?<!\w)(?:\*\*|__)|(?:\*\*|__)(?!\w)|`+")
-_WORD_CHAR = re.compile(r"\w")
-_PAYLOAD_CHARS = 500  # an answer line is short; the rest of a long line is explanation
-_BOXED = re.compile(r"\\boxed\s*\{([^{}]*)\}")
-# "to answer: ..." introduces reasoning, not the answer.
-_MARKER = re.compile(
-    r"(?<!to )\b(?:final\s+)?answer\b[ \t]*(?:\([^)\n]{0,40}\)[ \t]*)?"
-    r"(?::|=|\bis\b:?|\b(?:would|will|should)\s+be\b:?)[ \t]*",
+
+def read_answer(q: Question, text: str) -> Reading:
+    """The answer key a reply asserts and how it was found (see the module docstring)."""
+    if q.answer_type == "long_text":
+        return NO_READING
+    reply = Reply.of(text)
+    if not reply.lines:
+        return NO_READING
+    read = {"choice": _read_choice, "number": _read_number, "boolean": _read_boolean, "text": _read_text}
+    key, found_by = read[q.answer_type](q, reply)
+    return Reading(key, found_by) if key is not None else NO_READING
+
+
+# Choice -------------------------------------------------------------------------------------------------
+
+
+def _read_choice(q: Question, r: Reply) -> tuple[str | None, str | None]:
+    bares = [choices.bare(q, line) for line in r.lines]
+    listed = len({key for key in bares if key}) > 1  # options listed one per line: none is picked by place
+    if bares[-1] and not listed:
+        return bares[-1], "last line"
+    for kind, segment in r.strong():
+        if key := choices.payload(q, segment):
+            return key, kind
+    for segment in r.bold():
+        if key := choices.bare(q, segment):
+            return key, "bold"
+    if bares[0] and not listed and sum(1 for key in bares if key) == 1 and not r.restates(q, r.lines[0]):
+        return bares[0], "first line"
+    for line in reversed(r.closing()):
+        if r.restates(q, line):
+            return None, None
+        if listed and choices.bare(q, line):
+            continue
+        key, how = choices.in_text(q, line)
+        if key:
+            return key, how
+    return None, None
+
+
+# Number -------------------------------------------------------------------------------------------------
+
+# Lines after the result that derive another number from it, check it, or comment on it.
+_AFTERTHOUGHT = re.compile(
+    r"^\W*(?:that\s+is|that's|this\s+is|which\s+is|i\.e\.|or\s|in\s+\w+\s*[:,]|check|verif|sanity|note|"
+    r"rounded|roughly|about|approximately|double-check|as\s+a\s+check|converting|in\s+other\s+words|"
+    r"(?:half|twice|double)\s+(?:of\s+)?(?:that|this|it))",
     re.IGNORECASE,
 )
 
 
-def extract_answer(q: Question, text: str) -> str | None:
-    """The normalised answer key of a reply, or None when nothing parseable is found."""
-    if q.answer_type == "long_text":
-        return None
-    text = _clean(text)
-    lines = [line for _, line in _lines(text)]
-    if not lines:
-        return None
-    if q.answer_type == "choice":
-        return _extract_choice(q, text, lines)
-    extract = {"number": _extract_number, "boolean": _extract_boolean, "text": _extract_text}
-    return extract[q.answer_type](text, lines)
+def _read_number(q: Question, r: Reply) -> tuple[str | None, str | None]:
+    if (key := whole_number(r.numbers(r.last))) is not None:
+        return key, "last line"
+    for kind, segment in r.strong(number=True):
+        if (key := number_after_marker(r.numbers(segment))) is not None:
+            return key, kind
+    for segment in r.bold():
+        if (key := whole_number(r.numbers(segment))) is not None:
+            return key, "bold"
+    if (key := whole_number(r.numbers(r.lines[0]))) is not None and len(r.lines) > 1:
+        return key, "first line"
+    for line in reversed(r.closing()):
+        if r.restates(q, line):
+            return None, None
+        for sentence in reversed(_sentences(line)):
+            if _AFTERTHOUGHT.match(sentence):
+                continue
+            if (key := number_in_line(r.numbers(sentence))) is not None:
+                return key, "reasoning"
+            break
+    return None, None
 
 
-def _clean(text: str) -> str:
-    """Unicode, LaTeX and markdown reduced to the plain text a reader sees."""
-    text = unicodedata.normalize("NFKC", text).replace("\u2019", "'").replace("\r\n", "\n")
-    text = _LATEX_WRAPPER.sub(r"\1", text)
-    text = _LATEX_FRACTION.sub(r"\1/\2", text)
-    text = _LATEX_SPACE.sub(" ", text)
-    return _EMPHASIS.sub("", text)
+def _sentences(line: str) -> list[str]:
+    """A line split after ". " and "; " (never inside "3.5" or "1,081")."""
+    return [s for s in re.split(r"(?<=[.;!?])\s+(?=\D)|(?<=\))\s+", line) if s.strip()]
 
 
-def _lines(text: str) -> list[tuple[int, str]]:
-    """(offset, stripped line) for every line with a letter or digit in it."""
-    found, offset = [], 0
-    for line in text.split("\n"):
-        if _WORD_CHAR.search(line):
-            found.append((offset, line.strip()))
-        offset += len(line) + 1
-    return found
+# Boolean ------------------------------------------------------------------------------------------------
 
-
-def _candidates(text: str) -> list[tuple[bool, str]]:
-    """Places that may hold the final answer, latest first; True marks the bare last line."""
-    found = [(m.start(), False, m[1]) for m in _BOXED.finditer(text)]
-    markers = list(_MARKER.finditer(text))
-    # A payload ends where the next marker starts: that one supersedes it, and parsing stays linear.
-    ends = [m.start() for m in markers[1:]] + [len(text)]
-    found += [(m.end(), False, _payload(text, m.end(), end)) for m, end in zip(markers, ends, strict=False)]
-    offset, last = _lines(text)[-1]
-    found.append((offset, True, last))
-    found.sort(key=lambda c: c[0], reverse=True)  # stable: "\boxed" beats an "answer is" just before it
-    return [(bare, segment) for _, bare, segment in found]
-
-
-def _payload(text: str, start: int, limit: int) -> str:
-    """What follows a marker on its line, or the next line with content when the marker ends its line."""
-    newline = text.find("\n", start, limit)
-    if newline < 0 or text[start:newline].strip(" \t*_:#-"):
-        return text[start : limit if newline < 0 else newline][:_PAYLOAD_CHARS]
-    while (end := text.find("\n", newline + 1, limit)) >= 0 and not _WORD_CHAR.search(text, newline, end):
-        newline = end
-    return text[newline + 1 : limit if end < 0 else end].strip()[:_PAYLOAD_CHARS]
-
-
-# Choice -------------------------------------------------------------------------------------
-
-_LETTER_ALONE = re.compile(r"[(\[]?([A-Za-z])[)\]]?[.:]?")
-_LETTER_LEAD = re.compile(r"[(\[]?(?:([A-Z])[)\].:]|([a-z])[)\]])[ \t]+\S")
-_PAYLOAD_LETTER = re.compile(
-    r"[\s\"'$]*(?:(?i:option|choice|letter)\s*)?[(\[]?"
-    r"(?:([A-Z])(?![\w'])(?!\s+(?i:is|was)\s+(?i:not|wrong|incorrect|false)\b)"
-    r"(?!\s*(?:[,/&]|(?i:and|or)\b)\s*[(\[]?[A-Z](?![\w']))"  # "B and C" names two options
-    r"|([a-z])(?=[)\]]|[.:](?:\s|$)|\s*$))"
-)
-# "I think it's B": a leading "I" is the pronoun.
-_PRONOUN_I = re.compile(r"[\s\"']*I\s+[a-z]")
-_CHOICE_PHRASE = re.compile(
-    r"(?i:\b(?:option|choice|letter|choose|chose|pick|picked|select|selected|go\s+with|going\s+with)"
-    r"\s+(?:option\s+|choice\s+)?)[(\[]?([A-Z])[)\]]?(?![\w'])"
-    r"|(?<![\w(\[])[(\[]?([A-Z])[)\]]?\s+(?i:is\s+(?:the\s+)?(?:correct|right|best)\b|is\s+the\s+answer\b)"
-)
-_STANDALONE_LETTER = re.compile(r"(?<![\w'])[(\[]?([A-Z])[)\]]?(?![\w'])")
-_ARTICLE_LETTER = re.compile(r"[AI]\s+[a-z]")
-_NEGATED_BEFORE = re.compile(r"(?:\b(?:not|never|no)|n't)\W+(?:\w+\W+)?$", re.IGNORECASE)
-_NEGATIONS = frozenset({"not", "no", "never", "nor", "neither"})
-_TOKEN = re.compile(r"[^\W_]+")
-
-
-def _extract_choice(q: Question, text: str, lines: list[str]) -> str | None:
-    for bare, segment in _candidates(text):
-        key = _choice_bare(q, segment) if bare else _choice_payload(q, segment)
-        if key:
-            return key
-    if key := _choice_in_line(q, lines[-1]):
-        return key
-    # Some models answer first and explain after; a bare first line counts when it is the only one.
-    bares = [_choice_bare(q, line) for line in lines]
-    if bares[0] and sum(1 for key in bares if key) == 1:
-        return bares[0]
-    return None
-
-
-def _choice_bare(q: Question, line: str) -> str | None:
-    """A line that is nothing but a choice: "B", "(B)", "B.", "B) Paris", or an option's text."""
-    core = line.strip(" \t*_#>-")
-    match = _LETTER_ALONE.fullmatch(core) or _LETTER_LEAD.match(core)
-    if match:
-        return _letter(q, match[1] or match[2])
-    tokens = _tokens(core)
-    same = [letter for letter, option in q.options.items() if tokens and _tokens(option) == tokens]
-    return same[0] if same else None
-
-
-def _choice_payload(q: Question, payload: str) -> str | None:
-    """The choice after an answer marker: a leading letter, a phrase, an option's text, one lone letter."""
-    match = _PAYLOAD_LETTER.match(payload)
-    if match and not _PRONOUN_I.match(payload) and (key := _letter(q, match[1] or match[2])):
-        return key
-    if key := _choice_in_line(q, payload):
-        return key
-    letters = {
-        key
-        for m in _STANDALONE_LETTER.finditer(payload)
-        if not _ARTICLE_LETTER.match(payload, m.start(1)) and not _negated(payload, m.start())
-        if (key := _letter(q, m[1]))
-    }
-    return letters.pop() if len(letters) == 1 else None
-
-
-def _choice_in_line(q: Question, line: str) -> str | None:
-    """A choice named in a sentence: "I choose option B", "B is correct", or one option's text."""
-    for match in reversed(list(_CHOICE_PHRASE.finditer(line))):
-        if not _negated(line, match.start()) and (key := _letter(q, match[1] or match[2])):
-            return key
-    return _option_mentioned(q, line)
-
-
-def _option_mentioned(q: Question, line: str) -> str | None:
-    """The one option whose text the line mentions, not negated and not inside a longer option's text.
-
-    "Paris, Texas" mentions "Paris" only as part of option "Paris, Texas"; "not Paris" mentions nothing.
-    """
-    tokens = _tokens(line)
-    spans = [
-        (i, i + len(wanted), letter)
-        for letter, wanted in ((letter, _tokens(option)) for letter, option in q.options.items())
-        for i in range(len(tokens) - len(wanted) + 1)
-        if wanted and tokens[i : i + len(wanted)] == wanted
-    ]
-    inside_longer = {
-        (start, end, letter)
-        for start, end, letter in spans
-        for s, e, other in spans
-        if other != letter and s <= start and end <= e and e - s > end - start
-    }
-    live = {
-        letter
-        for start, end, letter in spans
-        if (start, end, letter) not in inside_longer and not (start and tokens[start - 1] in _NEGATIONS)
-    }
-    return live.pop() if len(live) == 1 else None
-
-
-def _letter(q: Question, letter: str) -> str | None:
-    letter = letter.upper()
-    return letter if not q.options or letter in q.options else None
-
-
-def _negated(text: str, start: int) -> bool:
-    return bool(_NEGATED_BEFORE.search(text[max(0, start - 24) : start]))
-
-
-def _tokens(text: str) -> list[str]:
-    return _TOKEN.findall(text.casefold().replace("n't", " not"))
-
-
-# Number -------------------------------------------------------------------------------------
-
-
-def _extract_number(text: str, lines: list[str]) -> str | None:
-    for bare, segment in _candidates(text):
-        key = whole_number(segment) if bare else number_after_marker(segment)
-        if key is not None:
-            return key
-    return next((key for line in reversed(lines) if (key := number_in_line(line)) is not None), None)
-
-
-# Boolean ------------------------------------------------------------------------------------
-
-_BOOLEAN_LEAD = re.compile(r"[\W_]*(yes|no|true|false|correct|incorrect)\b", re.IGNORECASE)
+_YES = "yes|true|correct|sí|si|oui|ja|vrai|verdadero|richtig"
+_NO = "no|false|incorrect|non|nein|faux|falso|falsch"
+_BOOLEAN_LEAD = re.compile(rf"[\W_]*({_YES}|{_NO})\b(?![ \t]*(?:and|or|/)[ \t]*(?:{_YES}|{_NO})\b)", re.IGNORECASE)
 # Inside a sentence "yes" and "no" are too common ("there is no way") to count; these are not.
 _BOOLEAN_WORD = re.compile(r"\b(true|false|correct|incorrect)\b", re.IGNORECASE)
 _NEGATION = re.compile(r"\b(?:not|never|neither|nor)\b|n't\b", re.IGNORECASE)
-_BOOLEAN_KEY = {"yes": "yes", "true": "yes", "correct": "yes", "no": "no", "false": "no", "incorrect": "no"}
+_YES_WORDS = frozenset(_YES.split("|"))
 
 
-def _extract_boolean(text: str, lines: list[str]) -> str | None:
-    for bare, segment in _candidates(text):
-        if key := _boolean_lead(segment) if bare else _boolean_in(segment):
-            return key
-    return _boolean_in(lines[-1]) or _boolean_lead(lines[0])
+def _read_boolean(q: Question, r: Reply) -> tuple[str | None, str | None]:
+    if key := _boolean_lead(r.last):
+        return key, "last line"
+    for kind, segment in r.strong():
+        if key := _boolean_in(segment):
+            return key, kind
+    for segment in r.bold():
+        if key := _boolean_lead(segment):
+            return key, "bold"
+    if r.restates(q, r.last):
+        return None, None
+    if key := _boolean_in(r.last):
+        return key, "last line"
+    if key := _boolean_lead(r.lines[0]):
+        return key, "first line"
+    return None, None
 
 
 def _boolean_lead(text: str) -> str | None:
-    """yes/no when the text starts with a verdict: "No, it is not.", "**Yes**", "True"."""
+    """yes/no when the text starts with a verdict: "No, it is not.", "**Yes**", "True", "Nein"."""
     match = _BOOLEAN_LEAD.match(text)
-    return _BOOLEAN_KEY[match[1].lower()] if match else None
+    return None if match is None else ("yes" if match[1].casefold() in _YES_WORDS else "no")
 
 
 def _boolean_in(text: str) -> str | None:
@@ -278,29 +195,57 @@ def _boolean_in(text: str) -> str | None:
         return key
     if _NEGATION.search(text):
         return None
-    keys = {_BOOLEAN_KEY[word.lower()] for word in _BOOLEAN_WORD.findall(text)}
+    keys = {"yes" if w.casefold() in ("true", "correct") else "no" for w in _BOOLEAN_WORD.findall(text)}
     return keys.pop() if len(keys) == 1 else None
 
 
-# Text ---------------------------------------------------------------------------------------
+# Text ---------------------------------------------------------------------------------------------------
 
 _TEXT_EDGES = " \t\"'`*_~.,;:!?$«»“”‘’„"
 _ARTICLE = re.compile(r"^(?:the|a|an)\s+")
+_PRONOUN_LEAD = re.compile(r"^(?:it\s+is|it's|it\s+was|that\s+is|that's|this\s+is)\s+", re.IGNORECASE)
+_COPULA = re.compile(r"\s+(?:is|was|are|were)\s+", re.IGNORECASE)
+_HEDGE = re.compile(
+    r"^\W*(?:it\s+depends|that\s+depends|i'm\s+not\s+sure|i\s+am\s+not\s+sure|i\s+don't\s+know|i\s+do\s+not\s+know|"
+    r"i\s+can't|i\s+cannot|hard\s+to\s+say|unclear|unknown|not\s+sure)\b",
+    re.IGNORECASE,
+)
+_TEXT_WORDS = 12  # longer than this, a last line is a sentence of explanation, not a short answer
 
 
-def _extract_text(text: str, lines: list[str]) -> str | None:
-    for bare, segment in _candidates(text):
-        if not bare and (key := _normalise_text(segment)):
-            return key
-    return _normalise_text(lines[-1])
+def _read_text(q: Question, r: Reply) -> tuple[str | None, str | None]:
+    for kind, segment in r.strong():
+        if key := _short_text(q, segment):
+            return key, kind
+    for segment in r.bold():
+        if key := _short_text(q, segment):
+            return key, "bold"
+    if r.restates(q, r.last) or len(r.last.split()) > _TEXT_WORDS:
+        return None, None
+    if key := _short_text(q, r.last):
+        return key, "last line"
+    return None, None
 
 
-def _normalise_text(text: str) -> str | None:
+def _short_text(q: Question, text: str) -> str | None:
+    """The answer part of a short reply: "The capital of France is Paris." -> "paris"."""
+    if _HEDGE.match(text):
+        return None
+    text = _PRONOUN_LEAD.sub("", text.strip(_TEXT_EDGES), count=1)
+    parts = _COPULA.split(text, maxsplit=1)
+    if len(parts) == 2:
+        asked = set(tokens(q.prompt))
+        new = [sum(t not in asked for t in tokens(part)) / max(1, len(tokens(part))) for part in parts]
+        text = parts[0] if new[0] > new[1] else parts[1]
+    return normalise_text(text)
+
+
+def normalise_text(text: str) -> str | None:
     """A short answer as a vote key: casefolded, unwrapped, no leading article, single spaces.
 
     Negations stay: "Not Paris" is "not paris", never "paris".
     """
-    core = " ".join(unicodedata.normalize("NFKC", text).casefold().split()).strip(_TEXT_EDGES)
+    core = " ".join(unicodedata.normalize("NFKC", text.replace(BOLD, "")).casefold().split()).strip(_TEXT_EDGES)
     if core[:1] + core[-1:] in ("()", "[]", "{}"):
         core = core[1:-1].strip(_TEXT_EDGES)
     core = _ARTICLE.sub("", core, count=1).strip(_TEXT_EDGES)
