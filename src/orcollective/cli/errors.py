@@ -72,8 +72,6 @@ def describe(exc: OrcError, base_url: str) -> tuple[str, str]:
         return "bad key", text
     if isinstance(exc, InsufficientCredits):
         return "no credits", text
-    if isinstance(exc, (InvalidArgument, BudgetExceeded, ConfigError)):
-        return "", text
     return "", text
 
 

@@ -31,7 +31,8 @@ def run_simulator(out: Console, err: Console, port: int) -> int:
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         out.print(
-            f"Simulated OpenRouter at {sim.base_url} with {len(sim.catalog)} models (sim/echo repeats the prompt)."
+            f"Simulated OpenRouter at {sim.base_url} with {len(sim.catalog)} models (sim/echo repeats the prompt).",
+            soft_wrap=True,
         )
         out.print("Point a shell or an MCP client at it:")
         # One unwrapped line, so it can be copied whatever the terminal's width.
