@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import tomllib
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import platformdirs
 from pydantic import AliasChoices, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 TOOL_GROUPS = ("core", "collective", "runs", "benchmark", "free")
 DEFAULT_PANEL = (
@@ -18,6 +20,27 @@ DEFAULT_PANEL = (
     "meta-llama/llama-3.3-70b-instruct",
     "deepseek/deepseek-chat-v3.1",
 )
+
+
+def config_file() -> Path:
+    """The user's settings file (``orcollective config set`` writes it): ``$ORCOLLECTIVE_CONFIG_DIR`` or the
+    platform's user config dir, ``config.toml``."""
+    folder = os.environ.get("ORCOLLECTIVE_CONFIG_DIR") or platformdirs.user_config_dir("orcollective")
+    return Path(folder) / "config.toml"
+
+
+class _ConfigFile(PydanticBaseSettingsSource):
+    """Values from ``config_file()``, below the environment and ``.env``; an unreadable file is ignored."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        try:
+            data = tomllib.loads(config_file().read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return {k: v for k, v in data.items() if k in self.settings_cls.model_fields}
 
 
 def _split(value: object) -> object:
@@ -62,8 +85,25 @@ class Settings(BaseSettings):
     app_title: str = "orcollective"
     log_level: str = "WARNING"
     tools: Annotated[list[str], NoDecode] = Field(default_factory=lambda: list(TOOL_GROUPS))
+    # streamable HTTP: a bind other than loopback needs the token; Host/Origin are checked against the lists
+    http_token: SecretStr | None = None
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    http_session_idle_s: float = Field(default=1800.0, gt=0)
 
-    @field_validator("default_models", "tools", "image_roots", mode="before")
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Arguments, then the environment (``OPENROUTER_API_KEY`` first), ``.env``, the user's config file."""
+        return init_settings, env_settings, dotenv_settings, _ConfigFile(settings_cls), file_secret_settings
+
+    @field_validator("default_models", "tools", "image_roots", "allowed_hosts", "allowed_origins", mode="before")
     @classmethod
     def _comma_list(cls, value: object) -> object:
         return _split(value)

@@ -170,6 +170,9 @@ def serve(
     transport: Annotated[str, typer.Option(help="stdio (for MCP clients) or http (streamable HTTP)")] = "stdio",
     host: Annotated[str, typer.Option(help="Bind address for http")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port for http (1-65535)")] = 8765,
+    token: Annotated[str | None, typer.Option(help="Bearer token for http (ORCOLLECTIVE_HTTP_TOKEN)")] = None,
+    allowed_host: Annotated[list[str] | None, typer.Option(help="Extra Host header allowed for http")] = None,
+    allowed_origin: Annotated[list[str] | None, typer.Option(help="Extra Origin allowed for http")] = None,
 ) -> None:
     """Run the MCP server (stdio by default)."""
     from ..mcp import build_server
@@ -185,7 +188,9 @@ def serve(
     if transport == "stdio":
         server.run("stdio")
     else:
-        server.run("streamable-http", host=host, port=port)
+        from ..mcp.http import run_http
+
+        raise typer.Exit(run_http(server, settings, host, port, token, allowed_host or (), allowed_origin or ()))
 
 
 for _feature in FEATURES:

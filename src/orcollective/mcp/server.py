@@ -1,4 +1,5 @@
-"""build_server(settings) -> MCPServer: one tool per enabled feature, plus the run resources."""
+"""build_server(settings) -> MCPServer: one tool per enabled feature, resources, prompts, completions, the
+results view (MCP Apps)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,11 @@ from ..openrouter import RetryPolicy
 from ..runtime import Runtime, open_runtime
 from ..settings import Settings
 from .adapter import feature_tool
-from .resources import register_run_resources
-from .shaping import one_line_errors
+from .apps import results_view, with_view
+from .completions import register_protocol
+from .prompts import register_prompts
+from .resources import listed_resources, register_resources
+from .shaping import jsonrpc_codes, one_line_errors
 
 INSTRUCTIONS = (
     "Every OpenRouter model. chat asks one model; consensus asks several and aggregates their answers "
@@ -39,9 +43,11 @@ def build_server(
         instructions=INSTRUCTIONS,
         lifespan=lifespan,
         log_level=settings.log_level,  # type: ignore[arg-type]
-        middleware=[one_line_errors],
-        tools=[feature_tool(f) for f in FEATURES if f.group in settings.tools],
+        middleware=[jsonrpc_codes, one_line_errors, listed_resources(settings.tools)],
+        tools=[with_view(feature_tool(f)) for f in FEATURES if f.group in settings.tools],
+        extensions=[results_view()],
     )
-    if "runs" in settings.tools:
-        register_run_resources(server)
+    register_resources(server, settings.tools)
+    register_prompts(server, settings.tools)
+    register_protocol(server)
     return server

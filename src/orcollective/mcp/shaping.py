@@ -6,7 +6,24 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from mcp.shared.exceptions import MCPError
+from mcp_types import INTERNAL_ERROR, INVALID_PARAMS
+from pydantic import ValidationError
+
 _PREFIX = re.compile(r"^Error executing tool [\w-]+: ")
+
+
+async def jsonrpc_codes(ctx: Any, call_next: Callable[[Any], Awaitable[Any]]) -> Any:
+    """A handler's plain exception leaves as a JSON-RPC error with a real code (the SDK would send 0):
+    a bad name or argument (``ValueError``, e.g. an unknown prompt) is -32602, anything else -32603."""
+    try:
+        return await call_next(ctx)
+    except (MCPError, ValidationError):
+        raise
+    except (ValueError, KeyError, LookupError) as exc:
+        raise MCPError(code=INVALID_PARAMS, message=fold_error(str(exc))) from exc
+    except Exception as exc:
+        raise MCPError(code=INTERNAL_ERROR, message=f"Internal error in {getattr(ctx, 'method', 'a request')}") from exc
 
 
 async def one_line_errors(ctx: Any, call_next: Callable[[Any], Awaitable[Any]]) -> Any:
@@ -29,11 +46,13 @@ def validation_line(problems: list[str]) -> str:
 
 
 def compact_schema(schema: dict, *, inputs: bool) -> dict:
-    """A smaller schema that accepts the same values.
+    """A smaller schema that accepts the same values, portable to strict clients.
 
-    Generated ``title`` keys and ``additionalProperties: true`` (the default) go; ``anyOf [T, null]``
-    becomes ``type: [T, "null"]``, or plain ``T`` for an optional input; output schemas drop ``required``,
-    since every result always carries every field.
+    Generated ``title`` keys and ``additionalProperties: true`` (the default) go; an optional input
+    ``anyOf [T, null]`` with default ``null`` becomes plain ``T`` (leaving it out means the same);
+    every other nullable stays an ``anyOf`` of single types, never a ``type`` array, which clients that
+    map schemas onto a one-type dialect (Gemini's OpenAPI subset) reject. Output schemas drop
+    ``required``, since every result always carries every field.
     """
     _compact(schema, inputs=inputs)
     return schema
@@ -47,15 +66,12 @@ def _compact(node: Any, *, inputs: bool) -> None:
     if not isinstance(node, dict):
         return
     variants = node.get("anyOf")
-    if isinstance(variants, list) and len(variants) == 2 and {"type": "null"} in variants:
-        (inner,) = [v for v in variants if v != {"type": "null"}]
-        if isinstance(inner, dict) and isinstance(inner.get("type"), str) and "$ref" not in inner:
-            del node["anyOf"]
-            node.update(inner)
-            if inputs and "default" in node and node["default"] is None:
-                del node["default"]
-            else:
-                node["type"] = [inner["type"], "null"]
+    if inputs and node.get("default", ...) is None and isinstance(variants, list) and len(variants) == 2:
+        if {"type": "null"} in variants:
+            (inner,) = [v for v in variants if v != {"type": "null"}]
+            if isinstance(inner, dict) and isinstance(inner.get("type"), str) and "$ref" not in inner:
+                del node["anyOf"], node["default"]
+                node.update(inner)
     if isinstance(node.get("title"), str):
         del node["title"]
     if node.get("additionalProperties") is True:
