@@ -148,7 +148,7 @@ def local_time(epoch: float | None, seconds: bool = False) -> str:
 
 
 LATENCY, COST = Column("latency", right=True, min_width=7), Column("cost", right=True, min_width=9)
-MODEL, ANSWER = Column("model", key=True), Column("answer", min_width=12)
+MODEL, ANSWER = Column("model", key=True), Column("answer", min_width=10)
 RESPONSE_COLUMNS = (MODEL, Column("status", min_width=9), ANSWER, LATENCY, COST)
 CALL_COLUMNS = (MODEL, Column("role", min_width=6), ANSWER, LATENCY, COST)
 MODEL_COLUMNS = (Column("id", key=True), Column("context", right=True, min_width=7),
@@ -208,6 +208,8 @@ def response_rows(
             answer = Text("(no answer found)" if r.role == "panelist" or len(text) > CELL_CHARS else text, style="dim")
         else:
             reason = r.error or ""
+            if r.status == "cancelled" and reason.startswith("not needed"):
+                reason = "not needed"  # stopped early: the rest could not change the answer
             if len(reason) > CELL_CHARS:
                 below.append(Text.assemble(("✗ ", "red"), (r.model, "bold"), f": {reason}"))
                 reason = "see below"
@@ -293,7 +295,9 @@ def run_detail(run: dict, console: Console) -> None:
             for c in calls
         ]  # fmt: skip
         show_rows(console, CALL_COLUMNS, rows)
-    console.print(f"[dim]{len(calls)} calls; the raw record: orcollective runs {run['id']} --json[/]", highlight=False)
+    console.print(
+        f"[dim]{len(calls)} calls stored; the raw record: orcollective runs {run['id']} --json[/]", highlight=False
+    )
 
 
 def _stored_result(run: dict) -> BaseModel | None:
