@@ -20,6 +20,7 @@ from ..features import FEATURES, Feature
 from ..runtime import open_runtime
 from ..settings import Settings
 from .errors import USAGE, command_names, error_line, exit_code
+from .install import register_install
 from .live import LiveProgress
 from .options import flag_names, parameters
 from .render import render
@@ -226,3 +227,6 @@ def simulator(
     from .simulator_cmd import run_simulator
 
     raise typer.Exit(run_simulator(out, err, port))
+
+
+register_install(app)
