@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -16,6 +16,7 @@ from .inputs import ImagePolicy
 from .openrouter import OpenRouterClient, RetryPolicy
 from .settings import Settings
 from .store import RunStore
+from .store.jobs import Jobs
 
 log = logging.getLogger("orcollective.runtime")
 
@@ -31,6 +32,7 @@ class Runtime:
     consensus_timeout_s: float
     chat_timeout_s: float
     output_dir: Path | None = None  # benchmark exports go here and nowhere else
+    jobs: Jobs = field(default_factory=Jobs)  # runs started with wait=false, going on in the server
 
 
 @asynccontextmanager
@@ -83,7 +85,8 @@ async def open_runtime(
         output_dir=settings.output_dir,
     )
     try:
-        yield runtime
+        async with runtime.jobs.running():
+            yield runtime
     finally:
         registry.close()
         if store is not None:

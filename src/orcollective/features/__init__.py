@@ -1,6 +1,6 @@
 """One module per tool; this list is the whole tool surface (MCP tools and CLI commands come from it)."""
 
-from . import benchmark, benchmark_report, chat, consensus, free_chat, list_models, model_info, runs, usage
+from . import benchmark, benchmark_report, chat, collaborate, consensus, free_chat, list_models, model_info, runs, usage
 from .base import Cli, Feature, Progress, Request
 
 FEATURES: tuple[Feature, ...] = (
@@ -13,6 +13,7 @@ FEATURES: tuple[Feature, ...] = (
     benchmark.FEATURE,
     benchmark_report.FEATURE,
     free_chat.FEATURE,
+    collaborate.FEATURE,
 )
 
 __all__ = ["FEATURES", "Cli", "Feature", "Progress", "Request"]

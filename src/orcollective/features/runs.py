@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import anyio
 from pydantic import BaseModel, Field
 
 from ..errors import InvalidArgument, StoreError
@@ -11,12 +12,15 @@ from ..runtime import Runtime
 from ..store import RunStore
 from .base import Cli, Feature, Progress, Request
 
+CANCEL_WAIT_S = 2.0  # for a cancelled run to record its end before it is shown
+
 
 class RunsRequest(Request):
     run_id: str | None = None
     tool: str | None = None
     limit: Annotated[int, Field(ge=1, le=100)] = 20
     offset: Annotated[int, Field(ge=0, le=1_000_000)] = 0
+    cancel: Annotated[bool, Field(description="Cancel the running run_id")] = False
 
 
 class RunsResult(BaseModel):
@@ -25,8 +29,21 @@ class RunsResult(BaseModel):
 
 
 async def run(rt: Runtime, req: RunsRequest, progress: Progress) -> RunsResult:
+    if req.cancel and not req.run_id:
+        raise InvalidArgument("cancel needs the run_id of a running run.")
     if req.run_id:
-        return RunsResult(runs=[], run=get_run(rt, req.run_id))
+        if req.cancel:
+            job = rt.jobs.cancel(req.run_id)
+            if job is None:
+                raise InvalidArgument(f"Run '{req.run_id[:80]}' is not running in this server; nothing to cancel.")
+            with anyio.move_on_after(CANCEL_WAIT_S):
+                await job.ended.wait()
+        run = get_run(rt, req.run_id)
+        job = rt.jobs.get(req.run_id)
+        if job is not None:
+            # Status and progress of a run going on in this server; its finished calls are in run["calls"].
+            run["live"] = job.view()
+        return RunsResult(runs=[], run=run)
     return RunsResult(runs=store_of(rt).list_runs(limit=req.limit, offset=req.offset, tool=req.tool), run=None)
 
 

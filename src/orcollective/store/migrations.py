@@ -88,11 +88,20 @@ _RUN_OWNERS = _statements(
     "CREATE INDEX IF NOT EXISTS runs_status ON runs (status)",
 )
 
+_EXCHANGES = _statements(
+    # Each model's own exchange of a run (its messages and its last reply), for follow-ups (continue_from).
+    """CREATE TABLE IF NOT EXISTS exchanges (
+        id INTEGER PRIMARY KEY, run_id TEXT NOT NULL, model TEXT NOT NULL, messages TEXT NOT NULL,
+        created_at REAL NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS exchanges_run ON exchanges (run_id)",
+)
+
 MIGRATIONS: tuple[tuple[int, str, Step], ...] = (
     (1, "runs, calls and outcomes", _INITIAL),
     (2, "call details from the completion; the role only in its column", _CALL_DETAILS),
     (3, "the owner process of each run", _RUN_OWNERS),
     (5, "benchmarks and their trials; free-model attempts and cooldowns", _BENCHMARKS),
+    (6, "each model's exchange of a run, for follow-ups", _EXCHANGES),
 )
 LATEST = max(version for version, _, _ in MIGRATIONS)
 _LEGACY_VERSION = 1  # PRAGMA user_version of files written before this table existed

@@ -74,6 +74,12 @@ class RunRecorder:
         if run_id is not None:
             self._guard(lambda s: s.record_outcome(model, answer_type, agreed, run_id=run_id))
 
+    def exchange(self, model: str, messages: list[dict]) -> None:
+        """``model``'s conversation in this run, kept so a follow-up can continue it."""
+        run_id = self.run_id
+        if run_id is not None:
+            self._guard(lambda s: s.save_exchange(run_id, model, messages))
+
     def finish(
         self, status: str, *, result: dict | None = None, cost_usd: float | None = None, error: str | None = None
     ) -> None:

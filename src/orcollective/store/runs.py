@@ -297,6 +297,22 @@ class RunStore:
             stats[model] = ModelStats(model, calls, errors, (calls - errors) / calls, latency, mean_cost)
         return stats
 
+    def save_exchange(self, run_id: str, model: str, messages: Sequence[Mapping[str, Any]]) -> None:
+        """Keep ``model``'s conversation in run ``run_id`` (replaces an earlier one) for a follow-up."""
+        values = (run_id, model, _dumps(_scrub(list(messages))), self._clock())
+
+        def save(conn: sqlite3.Connection) -> None:
+            conn.execute("DELETE FROM exchanges WHERE run_id = ? AND model = ?", values[:2])
+            conn.execute("INSERT INTO exchanges (run_id, model, messages, created_at) VALUES (?, ?, ?, ?)", values)
+
+        self._db.run("save an exchange", save, write=True)
+
+    def exchanges(self, run_id: str) -> dict[str, list[dict]]:
+        """Each model's conversation in run ``run_id``, by model id (empty for an unknown run)."""
+        sql = "SELECT model, messages FROM exchanges WHERE run_id = ? ORDER BY id"
+        rows = self._db.run("read exchanges", lambda conn: conn.execute(sql, (run_id,)).fetchall())
+        return {model: json.loads(messages) for model, messages in rows}
+
     def mark_interrupted(self) -> list[str]:
         """Mark ``interrupted`` the running runs whose owner process is gone (killed, crashed); runs of live
         processes sharing the store, and of other hosts, are left alone. Returns the ids marked."""
