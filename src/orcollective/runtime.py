@@ -69,7 +69,7 @@ async def open_runtime(
     if store is not None:
         try:
             if interrupted := store.mark_interrupted():
-                log.warning("%d run(s) of a stopped server marked interrupted: %s", len(interrupted), interrupted)
+                log.info("%d run(s) of a stopped server marked interrupted: %s", len(interrupted), interrupted)
         except StoreError as exc:
             log.warning("could not check for interrupted runs: %s", exc)
     roots = tuple(Path(p) for p in settings.image_roots) or (Path.cwd(),)
