@@ -134,3 +134,17 @@ def test_model_and_usage_commands_come_from_their_features(simulator, tmp_path):
     assert info["id"] == "openai/gpt-4o" and info["prompt_per_mtok"] > 0
     usage = cli(simulator, tmp_path, "usage")
     assert usage.returncode == 0 and "This server spent" in usage.stdout
+
+
+def test_bench_reads_a_prompts_file_and_writes_the_report(simulator, tmp_path):
+    """bench --prompts-file FILE.jsonl --out report.md: prompts and expected answers from the file, the report
+    written where the person asked; a bad --out suffix is one line, exit 2."""
+    prompts = tmp_path / "prompts.jsonl"
+    prompts.write_text('{"prompt": "Say yes", "expected": "yes"}\n\n"Say no"\n')
+    report = tmp_path / "report.md"
+    done = cli(simulator, tmp_path, "bench", "-m", "sim/echo", "--prompts-file", str(prompts), "--out", str(report))
+    assert done.returncode == 0, done.stderr
+    assert report.exists() and "sim/echo" in report.read_text()
+    assert "2 prompts" in done.stdout
+    bad = cli(simulator, tmp_path, "bench", "-m", "sim/echo", "-p", "hi", "--out", str(tmp_path / "r.docx"))
+    assert bad.returncode == 2 and "--out must end in" in bad.stderr

@@ -20,6 +20,7 @@ from ..features import FEATURES, Feature
 from ..runtime import open_runtime
 from ..settings import Settings
 from .errors import USAGE, command_names, error_line, exit_code
+from .extensions import EXTENSIONS
 from .install import register_install
 from .live import LiveProgress
 from .options import flag_names, parameters
@@ -119,8 +120,15 @@ def add_feature_command(typer_app: typer.Typer, feature: Feature) -> None:
     flags = flag_names(feature)
     command_name = feature.cli.command
 
+    extension = EXTENSIONS.get(command_name)
+
     def command(**values: Any) -> None:
         as_json = values.pop("as_json")
+        try:
+            extra = extension.prepare(values) if extension else {}
+        except OrcError as exc:
+            say(f"[red]Error:[/] {escape(str(exc))} (see orcollective {command_name} --help)")
+            raise typer.Exit(USAGE) from exc
         given = {k: v for k, v in values.items() if v is not None and v != []}
         try:
             request = feature.request.model_validate(given)
@@ -138,6 +146,12 @@ def add_feature_command(typer_app: typer.Typer, feature: Feature) -> None:
             out.print_json(result.model_dump_json())
         else:
             render(feature.name, result, feature.summary, out, err)
+        if extension:
+            try:
+                extension.finish(result, extra, err)
+            except OrcError as exc:
+                say(f"[red]Error:[/] {escape(str(exc))}")
+                raise typer.Exit(USAGE) from exc
 
     as_json = inspect.Parameter(
         "as_json",
@@ -145,7 +159,8 @@ def add_feature_command(typer_app: typer.Typer, feature: Feature) -> None:
         default=False,
         annotation=Annotated[bool, typer.Option("--json", help="Print the structured result as JSON")],
     )
-    command.__signature__ = inspect.Signature([*parameters(feature), as_json])  # type: ignore[attr-defined]
+    params = [*parameters(feature), *(extension.params if extension else ()), as_json]
+    command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     command.__doc__ = feature.description
     typer_app.command(command_name)(command)
 
