@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from orcollective.cli import app
-from orcollective.cli.install import CLIENTS, config_path
+from orcollective.cli.install import CLIENTS, MEANINGS, config_path, config_table
 from orcollective.settings import Settings
 
 
@@ -118,3 +118,11 @@ def test_claude_code_cli_lists_the_server_connected(tmp_path):
     assert done.returncode == 0 and "claude mcp add" in done.stdout, done.stderr
     listed = subprocess.run([CLAUDE, "mcp", "list"], env=env, capture_output=True, text=True, timeout=180)
     assert "orcollective" in listed.stdout and "Connected" in listed.stdout, listed.stdout
+
+
+def test_readme_configuration_table_matches_the_settings_class():
+    """The README's table is what `orcollective config table` prints, and every setting has a meaning."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    block = readme.split("<!-- config-table -->\n", 1)[1].split("\n<!-- /config-table -->", 1)[0]
+    assert block == config_table(), "regenerate it: uv run orcollective config table"
+    assert set(MEANINGS) == set(Settings.model_fields)

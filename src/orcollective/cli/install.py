@@ -246,8 +246,58 @@ def config_set(
     typer.echo(f"Saved the key to {path} (readable by you only).")
 
 
+MEANINGS = {
+    "api_key": "your key; without it the server starts and tools say how to set it "
+    "(also read from `orcollective config set api-key`)",
+    "base_url": "any OpenAI-compatible base URL",
+    "cache_dir": "model catalog cache", "data_dir": "run store (`runs.sqlite3`)",
+    "output_dir": "the only folder exports are written to",
+    "image_roots": "folders `images` may be read from (comma list; default: the working directory)",
+    "default_models": "the consensus panel when none is given (comma list)",
+    "aggregator_model": "for `synthesize` and `judge` (default: first panel model)",
+    "request_timeout_s": "one HTTP request", "connect_timeout_s": "connecting to the API",
+    "max_concurrency": "requests in flight at once", "max_attempts": "tries of 408/429/5xx/transport errors",
+    "retry_max_wait_s": "longest wait between tries (`Retry-After` honoured up to it)",
+    "retry_total_s": "all tries of one request", "catalog_ttl_s": "catalog cache age before a background refresh",
+    "consensus_timeout_s": "a whole consensus run", "chat_timeout_s": "a whole chat, retries included",
+    "stream_idle_s": "a stream silent this long is given up", "max_reply_chars": "longer replies are cut",
+    "app_url": "sent as `HTTP-Referer`", "app_title": "sent as `X-Title`",
+    "log_level": "logs go to stderr; stdout is the MCP protocol",
+    "tools": "tool groups to expose (comma list; fewer tools, less client context)",
+    "http_token": "bearer token HTTP clients must send; required for a bind other than 127.0.0.1/localhost/::1",
+    "allowed_hosts": "extra `Host` values accepted over HTTP (comma list, `host:*` for any port)",
+    "allowed_origins": "extra `Origin` values accepted over HTTP (comma list)",
+    "http_session_idle_s": "an HTTP session idle this long is closed",
+}  # fmt: skip
+
+
+def config_table() -> str:
+    """The README's configuration table, from the settings class."""
+    from ..settings import Settings
+
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        alias = field.validation_alias
+        choices = getattr(alias, "choices", None)
+        variable = str(choices[0]) if choices else f"ORCOLLECTIVE_{name.upper()}"
+        if field.default_factory is not None:
+            default = "platform user dir" if name.endswith("_dir") else ""
+            if name in ("default_models", "tools"):
+                default = ",".join(field.default_factory())  # type: ignore[call-arg]
+        else:
+            default = "" if field.default is None else str(field.default)
+        rows.append(f"| `{variable}` | {f'`{default}`' if default else '—'} | {MEANINGS.get(name, '—')} |")
+    return "\n".join(rows)
+
+
 def register_install(app: typer.Typer) -> None:
     """Add ``install``, ``uninstall`` and ``config`` to the ``orcollective`` command."""
     app.command("install")(install)
     app.command("uninstall")(uninstall)
     app.add_typer(config_app, name="config")
+
+
+@config_app.command("table")
+def config_table_command() -> None:
+    """Print the configuration table (Markdown) the README carries."""
+    typer.echo(config_table())
