@@ -141,7 +141,7 @@ def test_unknown_and_legacy_fields_are_ignored(http: httpx.Client) -> None:
         route="fallback",
         usage={"include": True},
         stream_options={"include_usage": True},
-        plugins=[{"id": "web"}],
+        plugins=[{"id": "context-compression"}],
         provider={"order": ["together"], "max_price": {"prompt": 1}},
         reasoning={"effort": "high"},
         include_reasoning=True,

@@ -89,12 +89,12 @@ def image_part(source: str, policy: ImagePolicy) -> dict:
     if text[:5].lower() == "data:":
         url = _from_data_url(text, policy)
     elif _URL_SCHEME.match(text):
-        url = _checked_url(text)
-    elif _looks_like_base64(text):
+        url = checked_url(text)
+    elif looks_like_base64(text):
         label = f"base64 data '{_short(text)}'"
-        url = _to_data_url(_decode_base64(text, label, policy), label, policy)
+        url = _to_data_url(decode_base64(text, label, policy.max_bytes), label, policy)
     else:
-        url = _to_data_url(_read_file(text, policy), f"'{_short(text)}'", policy)
+        url = _to_data_url(read_local(text, policy.allowed_roots, policy.max_bytes), f"'{_short(text)}'", policy)
     return {"type": "image_url", "image_url": {"url": url}}
 
 
@@ -107,22 +107,22 @@ def _short(text: str, limit: int = 40) -> str:
     return f"{flat[:half]}...{flat[-half:]}"
 
 
-def _checked_url(url: str) -> str:
+def checked_url(url: str, noun: str = "Image") -> str:
     """An http(s) URL with a well-formed host, unchanged; any other scheme is refused."""
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("http", "https"):
         raise InvalidArgument(
-            f"Image URL scheme '{_short(parts.scheme, 12)}://' is not allowed; use an http(s) URL, "
+            f"{noun} URL scheme '{_short(parts.scheme, 12)}://' is not allowed; use an http(s) URL, "
             "a data: URL or a local file path."
         )
     if any(ch.isspace() or ord(ch) < 32 for ch in url):
-        raise InvalidArgument(f"Image URL '{_short(url)}' contains spaces; percent-encode them (%20).")
+        raise InvalidArgument(f"{noun} URL '{_short(url)}' contains spaces; percent-encode them (%20).")
     try:
         valid = _valid_host(parts.hostname or "") and parts.port != 0
     except ValueError:  # a port that is not a number in 1-65535
         valid = False
     if not valid:
-        raise InvalidArgument(f"Image URL '{_short(url)}' has no valid host; pass a full http(s)://host/path URL.")
+        raise InvalidArgument(f"{noun} URL '{_short(url)}' has no valid host; pass a full http(s)://host/path URL.")
     return url
 
 
@@ -141,18 +141,18 @@ def _valid_host(host: str) -> bool:
     return 0 < len(ascii_host) <= 253 and all(_HOST_LABEL.fullmatch(label) for label in labels)
 
 
-def _looks_like_base64(text: str) -> bool:
+def looks_like_base64(text: str) -> bool:
     # No real path is over 1024 characters, so such a string can only be meant as image data.
     compact = "".join(text.split())
     return len(text) > 1024 or (len(compact) >= 64 and _B64.fullmatch(compact) is not None)
 
 
-def _decode_base64(text: str, label: str, policy: ImagePolicy) -> bytes:
+def decode_base64(text: str, label: str, max_bytes: int, noun: str = "Image", hint: str = _HINT) -> bytes:
     """The bytes in a base64 string (standard or URL-safe, padding optional) within ``max_bytes``."""
     compact = "".join(text.split())
-    if len(compact) * 3 // 4 > policy.max_bytes:
-        raise _too_big(label, len(compact) * 3 // 4, policy)
-    bad = InvalidArgument(f"Image {label} is not valid base64; {_HINT}.")
+    if len(compact) * 3 // 4 > max_bytes:
+        raise too_big(label, len(compact) * 3 // 4, max_bytes, noun)
+    bad = InvalidArgument(f"{noun} {label} is not valid base64; {hint}.")
     if not _B64.fullmatch(compact) or len(compact) % 4 == 1:
         raise bad
     altchars = b"-_" if "-" in compact or "_" in compact else None
@@ -173,66 +173,69 @@ def _from_data_url(url: str, policy: ImagePolicy) -> str:
         raise InvalidArgument(
             f"Image {label} has type '{_short(params[0], 30)}', not an image; pass a data:image/... URL."
         )
-    return _to_data_url(_decode_base64(payload, label, policy), label, policy)
+    return _to_data_url(decode_base64(payload, label, policy.max_bytes), label, policy)
 
 
-def _read_file(text: str, policy: ImagePolicy) -> bytes:
-    """The bytes of a regular file inside an allowed root, within ``max_bytes``.
+def read_local(
+    text: str, roots: tuple[Path, ...], max_bytes: int, noun: str = "Image", setting: str = "ORCOLLECTIVE_IMAGE_ROOTS"
+) -> bytes:
+    """The bytes of a regular file inside one of ``roots`` (resolved paths), within ``max_bytes``.
 
     The file is opened non-blocking and checked with fstat on the open descriptor, so a FIFO or device
     swapped in after the path check is refused instead of blocking the read.
     """
     label = f"'{_short(text)}'"
-    roots = policy.allowed_roots
     path = Path(os.path.expanduser(text))
     if not path.is_absolute() and roots:
         path = roots[0] / path
     try:
         resolved = path.resolve()
     except (OSError, RuntimeError, ValueError) as exc:
-        raise InvalidArgument(f"Image path {label} cannot be resolved; check the path.") from exc
+        raise InvalidArgument(f"{noun} path {label} cannot be resolved; check the path.") from exc
     # Checked before existence so paths outside the roots reveal nothing about what exists there.
     if not any(resolved.is_relative_to(root) for root in roots):
         shown = ", ".join(str(root) for root in roots) or "none"
         raise InvalidArgument(
-            f"Image path {label} is outside the allowed folders ({shown}); "
-            "move it there or set ORCOLLECTIVE_IMAGE_ROOTS."
+            f"{noun} path {label} is outside the allowed folders ({shown}); move it there or set {setting}."
         )
     try:
         fd = os.open(resolved, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError as exc:
         start = f" (relative paths start at {roots[0]})" if roots else ""
-        raise InvalidArgument(f"No image file at {label}; check the path{start}.") from exc
+        raise InvalidArgument(f"No {noun.lower()} file at {label}; check the path{start}.") from exc
     except OSError as exc:
-        raise InvalidArgument(f"Cannot open image file {label} ({exc.strerror}); check the path.") from exc
+        raise InvalidArgument(f"Cannot open {noun.lower()} file {label} ({exc.strerror}); check the path.") from exc
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise InvalidArgument(f"Image path {label} is not a regular file; pass an image file.")
-        if info.st_size > policy.max_bytes:
-            raise _too_big(label, info.st_size, policy)
+            article = "an" if noun[0] in "AEIOU" else "a"
+            raise InvalidArgument(f"{noun} path {label} is not a regular file; pass {article} {noun.lower()} file.")
+        if info.st_size > max_bytes:
+            raise too_big(label, info.st_size, max_bytes, noun)
         chunks, size = [], 0
         # Read one byte past the cap: the file may have grown since fstat().
-        while size <= policy.max_bytes and (chunk := os.read(fd, min(1 << 20, policy.max_bytes + 1 - size))):
+        while size <= max_bytes and (chunk := os.read(fd, min(1 << 20, max_bytes + 1 - size))):
             chunks.append(chunk)
             size += len(chunk)
     except OSError as exc:
-        raise InvalidArgument(f"Cannot read image file {label} ({exc.strerror}); check its permissions.") from exc
+        raise InvalidArgument(
+            f"Cannot read {noun.lower()} file {label} ({exc.strerror}); check its permissions."
+        ) from exc
     finally:
         os.close(fd)
     data = b"".join(chunks)
-    if len(data) > policy.max_bytes:
-        raise _too_big(label, len(data), policy)
+    if len(data) > max_bytes:
+        raise too_big(label, len(data), max_bytes, noun)
     return data
 
 
-def _too_big(label: str, size: int, policy: ImagePolicy) -> InvalidArgument:
+def too_big(label: str, size: int, max_bytes: int, noun: str = "Image") -> InvalidArgument:
     def human(n: int) -> str:
         return f"{n / (1 << 20):.1f} MB" if n >= 1 << 20 else f"{n:,} bytes"
 
     return InvalidArgument(
-        f"Image {label} is {human(size)}, over the {human(policy.max_bytes)} limit; "
-        "pass a smaller or more compressed image."
+        f"{noun} {label} is {human(size)}, over the {human(max_bytes)} limit; "
+        f"pass a smaller or more compressed {noun.lower()}."
     )
 
 

@@ -24,11 +24,21 @@ import httpx
 from pydantic import SecretStr
 
 from .. import __version__
-from ..errors import MISSING_KEY, ConfigError, MalformedResponse, StreamInterrupted, UpstreamError
+from ..errors import MISSING_KEY, ConfigError, MalformedResponse, ModelNotFound, StreamInterrupted, UpstreamError
 from .retry import RetryPolicy
 from .sse import StreamState, sse_events
 from .status import StatusMap
-from .wire import Completion, KeyInfo, Usage, WireCompletion, parse, text_of
+from .wire import (
+    Completion,
+    GenerationStats,
+    KeyInfo,
+    Usage,
+    WireCompletion,
+    parse,
+    sources_of,
+    text_of,
+    tool_calls_of,
+)
 
 log = logging.getLogger("orcollective.client")
 
@@ -127,6 +137,22 @@ class OpenRouterClient:
         body = await self._get_json("/generation", headers=self._auth(), params={"id": generation_id})
         return _data(body, "/generation")
 
+    async def generation_stats(
+        self, generation_id: str, *, waits_s: tuple[float, ...] = (0.5, 1.0, 2.0)
+    ) -> GenerationStats:
+        """The stats of one finished call, fetched only when asked. OpenRouter answers 404 for a short while
+        after a call ends, so a 404 is asked again after each of ``waits_s``."""
+        for wait in (*waits_s, None):
+            try:
+                return parse(GenerationStats, await self.generation(generation_id), "/generation")
+            except ModelNotFound:
+                if wait is None:
+                    raise ModelNotFound(
+                        f"No generation stats for '{generation_id[:60]}' yet; ask again in a few seconds."
+                    ) from None
+                await anyio.sleep(wait)
+        raise AssertionError("unreachable")  # pragma: no cover
+
     async def _get_json(self, path: str, *, headers: dict, params: dict | None = None) -> Any:
         async for attempt in self._retry.retrying():
             with attempt:
@@ -137,22 +163,26 @@ class OpenRouterClient:
 
     # -- chat --------------------------------------------------------------------------------------
 
-    async def complete(self, body: dict) -> Completion:
-        """One non-streaming chat completion, retried per the policy."""
+    async def complete(self, body: dict, *, headers: dict[str, str] | None = None) -> Completion:
+        """One non-streaming chat completion, retried per the policy; ``headers`` are added to the request."""
         body = {**body, "stream": False}
         model = str(body.get("model") or "")
         async for attempt in self._retry.retrying():
             with attempt:
                 async with self._limiter:
                     started = time.perf_counter()
-                    async with self._open("POST", "/chat/completions", model, json=body, headers=self._auth()) as r:
+                    sent = {**(headers or {}), **self._auth()}
+                    async with self._open("POST", "/chat/completions", model, json=body, headers=sent) as r:
                         content = await self._read(r, model)
                 payload = self._json_or_raise(r, content, model=model)
                 return _require_text(_completion(payload, body, r, time.perf_counter() - started))
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def stream(self, body: dict, on_text: OnText | None = None) -> Completion:
-        """One streaming chat completion. ``on_text`` sees each text delta as it arrives.
+    async def stream(
+        self, body: dict, on_text: OnText | None = None, *, headers: dict[str, str] | None = None
+    ) -> Completion:
+        """One streaming chat completion. ``on_text`` sees each text delta as it arrives; ``headers`` are
+        added to the request.
 
         Retried only while no text has arrived: once tokens were shown, a failure is final.
         """
@@ -160,20 +190,22 @@ class OpenRouterClient:
         async for attempt in self._retry.retrying():
             with attempt:
                 async with self._limiter:
-                    return await self._stream_once(body, on_text)
+                    return await self._stream_once(body, on_text, headers or {})
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _stream_once(self, body: dict, on_text: OnText | None) -> Completion:
+    async def _stream_once(self, body: dict, on_text: OnText | None, headers: dict[str, str]) -> Completion:
         model = str(body.get("model") or "")
         started = time.perf_counter()
         state = StreamState(requested=model, max_chars=self._max_chars)
+        sent = {**headers, **self._auth()}
         try:
-            async with self._open("POST", "/chat/completions", model, json=body, headers=self._auth()) as response:
+            async with self._open("POST", "/chat/completions", model, json=body, headers=sent) as response:
                 if response.status_code != 200 or "text/event-stream" not in response.headers.get("content-type", ""):
                     content = await self._read(response, model)
                     payload = self._json_or_raise(response, content, model=model)
                     return _completion(payload, body, response, time.perf_counter() - started)
                 state.generation_id = response.headers.get("x-generation-id")
+                state.cache_status = response.headers.get("x-openrouter-cache-status")
                 await self._consume(response, state, on_text, started)
         except UpstreamError as exc:
             if state.text_parts:
@@ -306,12 +338,16 @@ def _completion(payload: Any, body: dict, response: httpx.Response, latency: flo
         latency_s=latency,
         ttft_s=latency,
         reasoning=message.reasoning if message else None,
+        tool_calls=tool_calls_of(message.tool_calls) if message else [],
+        sources=sources_of(message.annotations) if message else [],
+        cache_status=response.headers.get("x-openrouter-cache-status"),
     )
 
 
 def _require_text(completion: Completion) -> Completion:
-    """An empty answer (a provider's cold start) is billed but useless: treat it as retryable."""
-    if not completion.text.strip() and completion.finish_reason != "length":
+    """An empty answer (a provider's cold start) is billed but useless: treat it as retryable. A reply
+    that is only tool calls is an answer."""
+    if not completion.text.strip() and completion.finish_reason != "length" and not completion.tool_calls:
         raise MalformedResponse(
             f"{completion.model} returned an empty answer; try again or pick another model.",
             model=completion.requested_model,

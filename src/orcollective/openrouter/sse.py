@@ -6,7 +6,7 @@ import json
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 
 from ..errors import MalformedResponse, UpstreamError
-from .wire import Completion, Usage, WireChunk, parse, text_of
+from .wire import Completion, Source, ToolCall, Usage, WireChunk, parse, sources_of, text_of
 
 
 class StreamState:
@@ -26,6 +26,10 @@ class StreamState:
         self.ttft: float | None = None
         self.done = False
         self.truncated = False
+        self.cache_status: str | None = None
+        self.sources: list[Source] = []
+        # Tool-call fragments by index: the first carries id and name, later ones add to the arguments.
+        self.calls: dict[int, ToolCall] = {}
 
     def feed(self, data: str, error_from_body: Callable[..., UpstreamError]) -> str:
         """Take one event's data; return the text it adds (empty once the cap is reached)."""
@@ -56,9 +60,22 @@ class StreamState:
                 delta_text += text_of(choice.delta.content)
                 if choice.delta.reasoning:
                     self.reasoning_parts.append(choice.delta.reasoning)
+                self._add_calls(choice.delta.tool_calls or [])
+                known = {s.url for s in self.sources}
+                self.sources += [s for s in sources_of(choice.delta.annotations) if s.url not in known]
             if choice.finish_reason:
                 self.finish_reason = choice.finish_reason
         return self._keep(delta_text)
+
+    def _add_calls(self, fragments: list) -> None:
+        for position, fragment in enumerate(fragments):
+            index = fragment.index if fragment.index is not None else position
+            call = self.calls.setdefault(index, ToolCall(fragment.id or f"call_{index}", "", ""))
+            if fragment.id:
+                call.id = fragment.id
+            if fragment.function is not None:
+                call.name = call.name or fragment.function.name or ""
+                call.arguments += fragment.function.arguments or ""
 
     def _keep(self, text: str) -> str:
         room = self.max_chars - self.chars
@@ -86,6 +103,9 @@ class StreamState:
             reasoning="".join(self.reasoning_parts) or None,
             streamed=True,
             truncated=self.truncated,
+            tool_calls=[self.calls[i] for i in sorted(self.calls)],
+            sources=self.sources,
+            cache_status=self.cache_status,
         )
 
 

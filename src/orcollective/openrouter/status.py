@@ -93,8 +93,9 @@ class StatusMap:
             )
             limited.retryable = False
             return limited
+        resets = f"; it resets at {time.strftime('%H:%M:%S UTC', time.gmtime(reset))}" if reset is not None else ""
         return RateLimited(
-            f"Rate limited{who} ({detail}); wait a moment or use another model.",
+            f"Rate limited{who} ({detail}){resets}; wait a moment or use another model.",
             retry_after=retry_after(headers, metadata),
             status=status,
             model=model,

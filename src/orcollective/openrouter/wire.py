@@ -46,6 +46,26 @@ class Completion:
     reasoning: str | None = None
     streamed: bool = False
     truncated: bool = False
+    tool_calls: list[ToolCall] = field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)
+    cache_status: str | None = None  # X-OpenRouter-Cache-Status: HIT or MISS, when response caching is on
+
+
+@dataclass
+class ToolCall:
+    """A function call the model proposes; ``arguments`` is the JSON text it wrote."""
+
+    id: str
+    name: str
+    arguments: str
+
+
+@dataclass
+class Source:
+    """A web page the answer cites (an ``annotations`` entry of type ``url_citation``)."""
+
+    url: str
+    title: str | None = None
 
 
 def plausible_cost(value: Any) -> float | None:
@@ -101,9 +121,32 @@ class _Part(_Wire):
 Content = str | list[_Part] | None
 
 
+class _Function(_Wire):
+    name: Annotated[str, Field(max_length=200)] | None = None
+    arguments: str | None = None
+
+
+class WireToolCall(_Wire):
+    index: Annotated[int, Field(ge=0, le=1000)] | None = None
+    id: Annotated[str, Field(max_length=200)] | None = None
+    function: _Function | None = None
+
+
+class _Citation(_Wire):
+    url: Annotated[str, Field(max_length=4000)]
+    title: str | None = None
+
+
+class WireAnnotation(_Wire):
+    type: str | None = None
+    url_citation: _Citation | None = None
+
+
 class _Message(_Wire):
     content: Content = None
     reasoning: str | None = None
+    tool_calls: list[WireToolCall] | None = None
+    annotations: list[WireAnnotation] | None = None
 
 
 class _Choice(_Wire):
@@ -122,6 +165,8 @@ class WireCompletion(_Wire):
 class _Delta(_Wire):
     content: Content = None
     reasoning: str | None = None
+    tool_calls: list[WireToolCall] | None = None
+    annotations: list[WireAnnotation] | None = None
 
 
 class _ChunkChoice(_Wire):
@@ -151,6 +196,39 @@ class KeyInfo(_Wire):
     is_free_tier: bool | None = None
 
     model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
+
+
+class GenerationStats(_Wire):
+    """``GET /generation`` ``data``: who served a call, its native token counts and final cost."""
+
+    id: str
+    model: str | None = None
+    provider_name: str | None = None
+    total_cost: Annotated[float | None, BeforeValidator(plausible_cost)] = None
+    cache_discount: float | None = None
+    native_tokens_prompt: Count | None = None
+    native_tokens_completion: Count | None = None
+    native_tokens_reasoning: Count | None = None
+    native_tokens_cached: Count | None = None
+    num_search_results: Count | None = None
+    latency: float | None = None  # milliseconds
+    finish_reason: str | None = None
+
+    model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
+
+
+def sources_of(annotations: list[WireAnnotation] | None) -> list[Source]:
+    """The cited pages in ``annotations``, each URL once, in order."""
+    seen: dict[str, Source] = {}
+    for a in annotations or []:
+        if a.type == "url_citation" and a.url_citation is not None and a.url_citation.url not in seen:
+            seen[a.url_citation.url] = Source(a.url_citation.url, a.url_citation.title)
+    return list(seen.values())
+
+
+def tool_calls_of(calls: list[WireToolCall] | None) -> list[ToolCall]:
+    return [ToolCall(c.id or f"call_{i}", c.function.name or "", c.function.arguments or "")
+            for i, c in enumerate(calls or []) if c.function is not None]  # fmt: skip
 
 
 def text_of(content: Content) -> str:

@@ -54,6 +54,7 @@ class Simulator:
         generation_delay_s: float = 0.3,
         free_tier: bool = False,
         free_daily_limit: int | None = None,
+        presets: dict[str, dict] | None = None,
     ) -> None:
         self.api_key = api_key
         self.credits = credits
@@ -61,6 +62,8 @@ class Simulator:
         self.port = port
         self.base_url = ""
         self._state = SimState(build_catalog(catalog_size), generation_delay_s=generation_delay_s)
+        # ``@preset/<slug>`` -> a saved configuration; {"model": id} is what the simulator reads of it.
+        self._state.presets = dict(presets or {})
         # OpenRouter's free-model limits: ``free_tier`` (never bought credits) shows in /key.
         self._limits = FreeLimits(free_tier=free_tier, daily_limit=free_daily_limit)
         chosen = {script.id: script for script in scripts}

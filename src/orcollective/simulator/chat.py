@@ -6,13 +6,14 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
+from .features import Route, extras, file_text, heal, invalid_features, response_cache_key, route
 from .gate import Gate, error
 from .limits import FreeLimits
 from .scripts import (
@@ -91,14 +92,28 @@ class ChatEndpoint:
         self._gate.record(request, body)
         if denied := self._gate.auth_error(request):
             return denied
-        if problem := _invalid(body):
+        if problem := _invalid(body) or invalid_features(body):
             return error(400, problem)
-        candidates = _candidates(body)
-        if unknown := next((model_id for model_id in candidates if self._state.model(model_id) is None), None):
+        routes: dict[str, Route] = {}
+        for requested in _candidates(body):
+            where = route(requested, body, self._state.presets, lambda: [m["id"] for m in self._state.models()])
+            if isinstance(where, str):
+                return error(404 if requested.startswith("@preset/") else 400, where)
+            routes[requested] = where
+        if unknown := next((m for m, r in routes.items() if self._state.model(r.model) is None), None):
             return error(400, f"{unknown} is not a valid model ID")
         started = time.monotonic()
+        cache_key = None
+        if request.headers.get("x-openrouter-cache", "").lower() == "true":
+            cache_key = response_cache_key(next(iter(routes)), body)
+            if hit := self._state.response_cache.get(cache_key):
+                # A hit bills nothing: every usage counter is 0, under a generation id of its own.
+                answer = replace(hit, id=new_generation_id(), usage=usage(0, 0, {}))
+                script = ScriptedModel(answer.model)
+                return await self._deliver(request, body, answer, script, None, started, outcome, "HIT")
         failure: Response | None = None
-        for model_id in candidates:
+        for where in routes.values():
+            model_id = where.model
             script, fault = self._state.begin_call(model_id)
             if limited := self._limits.check(model_id, script.rpm):
                 status, payload, headers = limited
@@ -116,19 +131,46 @@ class ChatEndpoint:
                 status, payload, headers = fault_reply(fault, model_id, provider, body, script.retry_after_s)
                 failure = JSONResponse(payload, status, headers=headers)
                 continue
-            answer = self._answer(body, model_id, script, fault, provider)
-            if body.get("stream"):
-                return StreamingResponse(
-                    self._events(request, body, answer, script, fault, started, outcome),
-                    media_type="text/event-stream",
-                    headers={"Cache-Control": "no-cache", "X-Generation-Id": answer.id},
-                )
-            return await self._complete(request, body, answer, fault, started)
+            answer = self._answer(body, where, script, fault, provider)
+            if cache_key is not None:
+                self._state.response_cache[cache_key] = answer
+            return await self._deliver(
+                request, body, answer, script, fault, started, outcome, "MISS" if cache_key else None
+            )
         assert failure is not None  # every candidate failed, so the last failure is set
         return failure
 
-    def _answer(self, body: dict, model_id: str, script: ScriptedModel, fault: str | None, provider: str) -> Answer:
-        text = script.answer(body)
+    async def _deliver(
+        self,
+        request: Request,
+        body: dict,
+        answer: Answer,
+        script: ScriptedModel,
+        fault: str | None,
+        started: float,
+        outcome: _Outcome,
+        cache_status: str | None,
+    ) -> Response:
+        headers = {"X-OpenRouter-Cache-Status": cache_status, "X-OpenRouter-Cache-TTL": "300"} if cache_status else {}
+        if body.get("stream"):
+            return StreamingResponse(
+                self._events(request, body, answer, script, fault, started, outcome),
+                media_type="text/event-stream",
+                headers={"Cache-Control": "no-cache", "X-Generation-Id": answer.id, **headers},
+            )
+        return await self._complete(request, body, answer, fault, started, headers)
+
+    def _answer(self, body: dict, where: Route, script: ScriptedModel, fault: str | None, provider: str) -> Answer:
+        model_id = where.model
+        if parsed := file_text(body):
+            # What the file parser read out of the PDFs reaches the model as text after the question.
+            messages = [dict(m) for m in body["messages"]]
+            last = max(i for i, m in enumerate(messages) if m.get("role") == "user")
+            content = messages[last].get("content")
+            parts = content if isinstance(content, list) else [{"type": "text", "text": str(content or "")}]
+            messages[last]["content"] = [*parts, {"type": "text", "text": parsed}]
+            body = {**body, "messages": messages}
+        text = heal(body, script.answer(body))
         if fault == "empty":
             text = ""
         elif fault in _PARTIAL_FAULTS:
@@ -139,19 +181,19 @@ class ChatEndpoint:
             text, finish = text[: limit * 4], "length"
         record = self._state.model(model_id)
         assert record is not None  # _chat refused unknown models
-        pricing = record["pricing"]
-        return Answer(
-            new_generation_id(),
-            int(time.time()),
-            model_id,
-            provider,
-            text,
-            finish,
-            usage(prompt_tokens(body), estimate_tokens(text), pricing),
-        )
+        ex = extras(body, script, text, where)
+        cached, written = self._state.prompt_cache.tokens(model_id, body)
+        spent = usage(
+            prompt_tokens(body), estimate_tokens(text), record["pricing"],
+            cached=cached, cache_write=written, reasoning=ex.reasoning_tokens, web_results=ex.web_results,
+        )  # fmt: skip
+        if ex.tool_calls and finish == "stop":
+            finish = "tool_calls"
+        return Answer(new_generation_id(), int(time.time()), model_id, provider, text, finish, spent,
+                      ex.reasoning, ex.tool_calls, ex.annotations)  # fmt: skip
 
     async def _complete(
-        self, request: Request, body: dict, answer: Answer, fault: str | None, started: float
+        self, request: Request, body: dict, answer: Answer, fault: str | None, started: float, headers: dict
     ) -> Response:
         """The non-streaming answer, or the non-streaming form of a 200-status fault."""
         if fault == "cut":
@@ -163,7 +205,7 @@ class ChatEndpoint:
             return JSONResponse(error_200(answer.provider))
         self._bill(request, body, answer, started, streamed=False)
         choice_error = STREAM_ERROR if fault == "choice-error" else None
-        return JSONResponse(completion(answer, choice_error), headers={"X-Generation-Id": answer.id})
+        return JSONResponse(completion(answer, choice_error), headers={"X-Generation-Id": answer.id, **headers})
 
     async def _events(
         self,
@@ -191,9 +233,25 @@ class ChatEndpoint:
             yield DONE
             return
         tokens_per_s = script.tokens_per_s
+        if answer.reasoning and fault is None:
+            yield sse(
+                chunk(answer, [{**delta_choice(""), "delta": {"role": "assistant", "reasoning": answer.reasoning}}])
+            )
         for piece in [] if fault == "error-200" else pieces(answer.content):
             yield sse(chunk(answer, [delta_choice(piece)]))
             await self._pause(estimate_tokens(piece) / tokens_per_s if tokens_per_s else 0.0)
+        for index, call in enumerate(answer.tool_calls if fault is None else []):
+            # As OpenRouter streams them: id and name first, then the arguments in pieces.
+            args = call["function"]["arguments"]
+            head = {
+                "index": index,
+                "id": call["id"],
+                "type": "function",
+                "function": {"name": call["function"]["name"], "arguments": args[: len(args) // 2]},
+            }
+            tail = {"index": index, "function": {"arguments": args[len(args) // 2 :]}}
+            for fragment in (head, tail):
+                yield sse(chunk(answer, [{**delta_choice(""), "delta": {"tool_calls": [fragment]}}]))  # fmt: skip
         if fault == "cut":
             outcome.stream_finished = True
             await self._drop(request)
@@ -203,13 +261,10 @@ class ChatEndpoint:
             yield sse(error_chunk(answer, STREAM_ERROR))
             yield DONE
             return
-        yield sse(
-            chunk(
-                answer,
-                [delta_choice("", answer.finish_reason, answer.native_finish_reason)],
-                system_fingerprint=answer.system_fingerprint,
-            )
-        )
+        last = delta_choice("", answer.finish_reason, answer.native_finish_reason)
+        if answer.annotations:
+            last["delta"]["annotations"] = answer.annotations
+        yield sse(chunk(answer, [last], system_fingerprint=answer.system_fingerprint))
         yield sse(usage_chunk(answer, script.usage_variant))
         self._bill(request, body, answer, started, streamed=True)
         outcome.stream_finished = True

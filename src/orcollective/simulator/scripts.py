@@ -58,6 +58,8 @@ class ScriptedModel:
     retry_after_s: float = 1.0
     model_info: dict = field(default_factory=dict)
     rpm: int | None = None  # OpenRouter's per-model requests-per-minute cap (a 429 with X-RateLimit-* over it)
+    reasoning: str | None = None  # reasoning text returned beside the answer (unless reasoning.exclude)
+    tool_calls: list[dict] | None = None  # [{"name", "arguments"}] proposed when the request has function tools
 
     def __post_init__(self) -> None:
         unknown = [fault for fault in [*self.faults, self.always_fault] if fault and fault not in FAULTS]

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .catalog import scripted_model
+from .features import PromptCache
 from .scripts import ScriptedModel
 
 
@@ -48,6 +49,10 @@ class SimState:
         self._in_flight = 0
         self._max_concurrency = 0
         self._spent = 0.0
+        # Touched by the server thread only (presets are set before it starts).
+        self.presets: dict[str, dict] = {}
+        self.prompt_cache = PromptCache()
+        self.response_cache: dict[str, Any] = {}
 
     def script(self, model: ScriptedModel) -> None:
         """Add or replace a scripted model (its fault cursor restarts) and make sure it is in the catalog."""
@@ -163,3 +168,5 @@ class SimState:
             self._cancelled = 0
             self._max_concurrency = self._in_flight
             self._spent = 0.0
+            self.prompt_cache.reset()
+            self.response_cache.clear()

@@ -9,7 +9,7 @@ import secrets
 import string
 import time
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -134,9 +134,24 @@ def pieces(text: str) -> list[str]:
     return [piece for piece in _PIECE_BOUNDARY.split(text) if piece]
 
 
-def usage(prompt: int, completion: int, pricing: dict[str, str]) -> dict:
-    """A full ``usage`` object, with ``cost`` in USD from the model's per-token prices."""
-    prompt_cost = Decimal(pricing.get("prompt", "0")) * prompt + Decimal(pricing.get("request", "0"))
+def usage(
+    prompt: int,
+    completion: int,
+    pricing: dict[str, str],
+    *,
+    cached: int = 0,
+    cache_write: int = 0,
+    reasoning: int = 0,
+    web_results: int = 0,
+) -> dict:
+    """A full ``usage`` object, with ``cost`` in USD from the model's per-token prices: ``cached`` prompt
+    tokens at the cache-read price (a tenth of the prompt price when the model lists none), reasoning
+    tokens counted in the completion, each web result at $0.004."""
+    price = Decimal(pricing.get("prompt", "0"))
+    cache_price = Decimal(pricing.get("input_cache_read", str(price / 10)))
+    prompt_cost = price * (prompt - cached) + cache_price * cached + Decimal(pricing.get("request", "0"))
+    prompt_cost += Decimal("0.004") * web_results
+    completion += reasoning
     completion_cost = Decimal(pricing.get("completion", "0")) * completion
     return {
         "prompt_tokens": prompt,
@@ -145,8 +160,8 @@ def usage(prompt: int, completion: int, pricing: dict[str, str]) -> dict:
         "cost": float(prompt_cost + completion_cost),
         "is_byok": False,
         "prompt_tokens_details": {
-            "cached_tokens": 0,
-            "cache_write_tokens": 0,
+            "cached_tokens": cached,
+            "cache_write_tokens": cache_write,
             "audio_tokens": 0,
             "video_tokens": 0,
         },
@@ -155,7 +170,7 @@ def usage(prompt: int, completion: int, pricing: dict[str, str]) -> dict:
             "upstream_inference_prompt_cost": float(prompt_cost),
             "upstream_inference_completions_cost": float(completion_cost),
         },
-        "completion_tokens_details": {"reasoning_tokens": 0, "image_tokens": 0, "audio_tokens": 0},
+        "completion_tokens_details": {"reasoning_tokens": reasoning, "image_tokens": 0, "audio_tokens": 0},
     }
 
 
@@ -170,6 +185,9 @@ class Answer:
     content: str
     finish_reason: str
     usage: dict
+    reasoning: str | None = None
+    tool_calls: list[dict] = field(default_factory=list)
+    annotations: list[dict] = field(default_factory=list)
 
     @property
     def native_finish_reason(self) -> str:
@@ -189,8 +207,17 @@ def completion(answer: Answer, choice_error: dict | None = None) -> dict:
         "logprobs": None,
         "finish_reason": "error" if choice_error else answer.finish_reason,
         "native_finish_reason": "error" if choice_error else answer.native_finish_reason,
-        "message": {"role": "assistant", "content": answer.content, "refusal": None, "reasoning": None},
+        "message": {
+            "role": "assistant",
+            "content": answer.content if answer.content or not answer.tool_calls else None,
+            "refusal": None,
+            "reasoning": answer.reasoning,
+        },
     }
+    if answer.tool_calls:
+        choice["message"]["tool_calls"] = answer.tool_calls
+    if answer.annotations:
+        choice["message"]["annotations"] = answer.annotations
     if choice_error:
         choice["error"] = choice_error
     return {
