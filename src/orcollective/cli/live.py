@@ -11,8 +11,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from rich.columns import Columns
 from rich.console import Console, Group, RenderableType
 from rich.live import Live
+from rich.progress_bar import ProgressBar
 from rich.spinner import Spinner
 from rich.table import Table
 from rich.text import Text
@@ -45,6 +47,7 @@ class LiveProgress(Progress):
         self.started = time.monotonic()
         self.rows: dict[str, Row] = {}
         self.message = ""
+        self.done, self.total = 0.0, None  # steps of a counted job (a benchmark's trials), for the bar
         self.streamed = 0
         self.ends_with_newline = True
         self.live: Live | None = None
@@ -75,7 +78,7 @@ class LiveProgress(Progress):
 
     async def step(self, done: float, total: float | None, message: str) -> None:
         if total is not None:
-            self.message = message
+            self.message, self.done, self.total = message, done, total
             if self.live is None and not self.rows:
                 self.err.print(Text(f"  {message}", style="dim"))
 
@@ -128,6 +131,9 @@ class LiveProgress(Progress):
         elapsed = f"{self.elapsed_s:.1f}s"
         if not self.rows:
             self.spinner.text = Text(f"{self.what} · {elapsed}" + (f" · {self.message}" if self.message else ""))
+            if self.total:
+                bar = ProgressBar(total=self.total, completed=self.done, width=40)
+                return Group(self.spinner, Columns([bar, Text(f"{self.done:g}/{self.total:g}")]))
             return self.spinner
         finished = [r for r in self.rows.values() if r.status != "waiting"]
         failed = sum(r.status in ("error", "timeout") for r in finished)
