@@ -108,8 +108,10 @@ async def ask_structured(
     deadline: float,
     max_tokens: int = 1200,
     on_outcome: Callable[[Outcome], Awaitable[None]] | None = None,
+    check: Callable[[T], None] | None = None,
 ) -> Step[T]:
-    """One structured step: ask, read, and once more with the problem named if the reply does not fit."""
+    """One structured step: ask, read, and once more with the problem named if the reply does not fit
+    (``schema``, then ``check``, which raises ValueError for what a schema cannot say)."""
     step: Step[T] = Step(model.id, None)
     sent = list(messages)
     for attempt in range(2):
@@ -121,8 +123,10 @@ async def ask_structured(
             step.error = f"{model.id}: {outcome.error or outcome.status}"
             return step
         try:
-            step.value = parse_json(outcome.completion.text, schema)
-            step.error = None
+            value = parse_json(outcome.completion.text, schema)
+            if check is not None:
+                check(value)
+            step.value, step.error = value, None
             return step
         except ValueError as exc:
             step.error = f"{model.id} replied twice without valid {schema.__name__} JSON ({exc})"

@@ -1,6 +1,20 @@
 """One module per tool; this list is the whole tool surface (MCP tools and CLI commands come from it)."""
 
-from . import benchmark, benchmark_report, chat, collaborate, consensus, free_chat, list_models, model_info, runs, usage
+from . import (
+    benchmark,
+    benchmark_report,
+    chat,
+    collaborate,
+    consensus,
+    cross_validate,
+    ensemble_reasoning,
+    free_chat,
+    list_models,
+    model_info,
+    runs,
+    select_model,
+    usage,
+)
 from .base import Cli, Feature, Progress, Request
 
 FEATURES: tuple[Feature, ...] = (
@@ -14,6 +28,9 @@ FEATURES: tuple[Feature, ...] = (
     benchmark_report.FEATURE,
     free_chat.FEATURE,
     collaborate.FEATURE,
+    cross_validate.FEATURE,
+    select_model.FEATURE,
+    ensemble_reasoning.FEATURE,
 )
 
 __all__ = ["FEATURES", "Cli", "Feature", "Progress", "Request"]

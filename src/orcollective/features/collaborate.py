@@ -16,7 +16,7 @@ from ..collective.answers import Question, answer_instruction, display_answer, e
 from ..collective.fanout import FanOut
 from ..collective.structured import Step, ask_structured
 from ..collective.vote import Ballot, tally
-from ..errors import BudgetExceeded, TooFewAnswers
+from ..errors import TooFewAnswers
 from ..inputs import build_messages, load_images
 from ..runtime import Runtime
 from .base import Cli, Feature, Progress, Request
@@ -30,15 +30,13 @@ TOP_FOR_CHAIRMAN = 3
 class CollaborateRequest(Request):
     prompt: str
     mode: Literal["council", "debate", "refine"] = "council"
-    models: Annotated[list[str] | None, Field(description="Panel, used exactly; refine: first drafts")] = None
-    chairman: Annotated[str | None, Field(description="Model writing the final answer")] = None
-    rounds: Annotated[int, Field(ge=1, le=5, description="Debate/refine revision rounds")] = 2
-    system: str | None = None
+    models: list[str] | None = None  # refine: the first drafts
+    chairman: str | None = None
+    rounds: Annotated[int, Field(ge=1, le=5)] = 2
     images: list[str] | None = None
-    max_cost_usd: Annotated[float | None, Field(gt=0)] = None
-    timeout_s: Annotated[float | None, Field(ge=1, le=3600)] = None
-    wait: Annotated[bool, Field(description="false: return a run id now; poll runs")] = True
-    continue_from: Annotated[str | None, Field(description="Run id: each model continues its exchange")] = None
+    timeout_s: Annotated[float | None, Field(ge=1, le=600)] = None
+    wait: bool = True
+    continue_from: str | None = None
 
     @field_validator("prompt")
     @classmethod
@@ -113,13 +111,9 @@ async def run(rt: Runtime, req: CollaborateRequest, progress: Progress) -> Colla
     (chairman,) = await checked_panel(rt, [chair_id], images=len(parts or []))
     earlier = earlier_exchanges(rt, req.continue_from)
     question = parse_question(req.prompt, "auto")
-    _check_budget(req, panel, chairman, question)
     arguments = {**req.model_dump(exclude={"images"}), "models": [m.id for m in panel], "chairman": chairman.id}
-    system = (
-        req.system
-        if req.mode != "debate" or question.answer_type == "long_text"
-        else "\n\n".join(s for s in (req.system, answer_instruction(question)) if s)
-    )
+    closed_debate = req.mode == "debate" and question.answer_type != "long_text"
+    system = answer_instruction(question) if closed_debate else None
     base = build_messages(req.prompt, None, system, parts)
 
     async def work(progress: Progress, calls: CallLog) -> CollaborateResult:
@@ -145,20 +139,6 @@ async def run(rt: Runtime, req: CollaborateRequest, progress: Progress) -> Colla
         return CollaborateResult(status="running", mode=req.mode, run_id=run_id)
 
     return await execute(rt, "collaborate", arguments, wait=req.wait, progress=progress, work=work, pending=pending)
-
-
-def _check_budget(req: CollaborateRequest, panel: list[ModelInfo], chairman: ModelInfo, q: Question) -> None:
-    if req.max_cost_usd is None:
-        return
-    tokens = len(req.prompt) // 4 + 12
-    per_model = {"council": 2, "debate": 1 + req.rounds, "refine": 1 + req.rounds}[req.mode]
-    reading = tokens + 900 * len(panel)
-    estimate = sum(m.estimate_cost(reading, 900) for m in panel) * per_model + chairman.estimate_cost(reading, 900)
-    if float(estimate) > req.max_cost_usd:
-        raise BudgetExceeded(
-            f"Estimated cost ${float(estimate):.6f} is over max_cost_usd ${req.max_cost_usd}; raise it, lower "
-            "rounds, or choose fewer or cheaper models."
-        )
 
 
 async def _answer(ctx: Ctx, models: list[str], step: str, share: float) -> dict[str, str]:
@@ -319,7 +299,7 @@ FEATURE = Feature(
     name="collaborate",
     group="collective",
     kind="spends",
-    description="A panel works together: council (peer ranking + chairman), debate, or refine.",
+    description="Panel council (peer ranking, chairman), debate or refine; wait=false, continue_from.",
     request=CollaborateRequest,
     result=CollaborateResult,
     run=run,
@@ -327,7 +307,7 @@ FEATURE = Feature(
     cli=Cli(
         command="collaborate",
         arguments=("prompt",),
-        flags={"models": "--model/-m", "max_cost_usd": "--max-cost", "timeout_s": "--timeout"},
+        flags={"models": "--model/-m", "timeout_s": "--timeout"},
         hidden=("images", "wait"),
     ),  # fmt: skip
 )

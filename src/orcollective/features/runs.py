@@ -20,7 +20,7 @@ class RunsRequest(Request):
     tool: str | None = None
     limit: Annotated[int, Field(ge=1, le=100)] = 20
     offset: Annotated[int, Field(ge=0, le=1_000_000)] = 0
-    cancel: Annotated[bool, Field(description="Cancel the running run_id")] = False
+    cancel: bool = False
 
 
 class RunsResult(BaseModel):

@@ -7,13 +7,13 @@ it cancels the jobs still running (their runs are then recorded as cancelled by 
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 import anyio
-from anyio.abc import TaskGroup
 
 from ..errors import ConfigError, OrcError
 
@@ -56,28 +56,39 @@ class Jobs:
     """The server's background runs, by run id."""
 
     def __init__(self) -> None:
-        self._group: TaskGroup | None = None
+        self._open = False
         self._jobs: dict[str, Job] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[Jobs]:
-        """Accept jobs while the block runs; cancel those still running when it ends."""
-        async with anyio.create_task_group() as group:
-            self._group = group
-            try:
-                yield self
-            finally:
-                self._group = None
-                group.cancel_scope.cancel()
+        """Accept jobs while the block runs; cancel those still running when it ends.
+
+        Jobs run as tasks of their own rather than in a task group around the block, so an error of the
+        block reaches its caller as itself, not wrapped in an exception group; each job is cancelled
+        through its cancel scope, never with ``Task.cancel()``.
+        """
+        self._open = True
+        try:
+            yield self
+        finally:
+            self._open = False
+            for job in self._jobs.values():
+                job.scope.cancel()
+            with anyio.CancelScope(shield=True):
+                for task in list(self._tasks):
+                    await task
 
     def start(self, run_id: str, tool: str, work: Work) -> Job:
         """Run ``work`` in the background under ``run_id``; its return value is the job's result."""
-        if self._group is None:
+        if not self._open:
             raise ConfigError("wait=false needs a running server (orcollective serve); use wait=true here.")
         job = Job(run_id, tool)
         self._jobs[run_id] = job
         self._forget_old()
-        self._group.start_soon(self._run, job, work)
+        task = asyncio.get_running_loop().create_task(self._run(job, work), name=f"orcollective-job-{run_id}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
         return job
 
     def get(self, run_id: str) -> Job | None:
