@@ -33,7 +33,7 @@ async def test_chat_honours_the_concurrency_limit(simulator, tmp_path):
     ("arguments", "expected"),
     [
         ({"temprature": 0.2}, "unknown argument 'temprature'; did you mean 'temperature'?"),
-        ({"files": ["a.pdf"]}, "unknown argument 'files'"),
+        ({"file": ["a.pdf"]}, "unknown argument 'file'; did you mean 'files'?"),
         ({"x" * 1000: 1}, "unknown argument '" + "x" * 77 + "...'"),
     ],
 )

@@ -17,8 +17,8 @@ CASES = [
     ("chat", {**CHAT, "messages": [{"role": "user", "content": [{"type": "text", "text": 5}]}]}, "messages"),
     ("chat", {**CHAT, "prompt": "hi", "response_format": {"type": ["json_object"]}}, "response_format"),
     ("chat", {**CHAT, "prompt": "hi", "response_format": {"type": "json_schema"}}, "json_schema"),
-    ("chat", {**CHAT, "prompt": "hi", "provider": {"sort": ["price"]}}, "provider"),
-    ("chat", {**CHAT, "prompt": "hi", "provider": {"bogus": 1}}, "unknown key 'bogus'"),
+    ("chat", {**CHAT, "prompt": "hi", "routing": {"sort": ["price"]}}, "routing.sort"),
+    ("chat", {**CHAT, "prompt": "hi", "routing": {"bogus": 1}}, "routing.bogus"),
     ("chat", {**CHAT, "prompt": "hi", "images": ["x" * 300 + ".png"]}, "images[0]"),
     ("chat", {"model": "m" * 1_000_000, "prompt": "hi"}, "characters long"),
     ("chat", {"model": "bad id", "prompt": "hi"}, "spaces"),
@@ -72,8 +72,12 @@ async def test_a_stream_that_goes_quiet_is_given_up(simulator, tmp_path):
 @pytest.mark.parametrize(
     "arguments",
     [
-        {"model": "sim/echo", "prompt": "hi", "provider": {"max_price": {"prompt": float("nan")}}},
-        {"model": "sim/echo", "prompt": "hi", "provider": {"preferred_max_latency": float("inf")}},
+        {"model": "sim/echo", "prompt": "hi", "routing": {"max_prompt_price": float("nan")}},
+        {
+            "model": "sim/echo",
+            "prompt": "hi",
+            "tools": [{"type": "function", "function": {"name": "f", "parameters": {"maximum": float("inf")}}}],
+        },
         {"model": "sim/echo", "prompt": "hi", "temperature": float("inf")},
     ],
 )

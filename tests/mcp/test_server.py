@@ -79,7 +79,7 @@ async def test_chat_with_messages_system_and_fallback(connect, simulator):
                 "system": "be brief",
                 "fallback_models": ["sim/echo"],
                 "temperature": 0.2,
-                "provider": {"sort": "price"},
+                "routing": {"sort": "price"},
             },
         )
         assert not result.is_error, text_of(result)
@@ -111,7 +111,7 @@ async def test_chat_sends_images_as_data_urls(connect, simulator, tmp_path):
         ({"model": "sim/echo"}, "either 'prompt'"),
         ({"model": "sim/echo", "prompt": "hi", "temperature": 7}, "temperature"),
         ({"model": "sim/echo", "prompt": "hi", "max_tokens": -3}, "max_tokens"),
-        ({"model": "sim/echo", "prompt": "hi", "provider": {"bogus": 1}}, "unknown key"),
+        ({"model": "sim/echo", "prompt": "hi", "routing": {"bogus": 1}}, "routing.bogus"),
         ({"model": "sim/echo", "prompt": "hi", "images": ["/etc/passwd"]}, "outside the allowed"),
         ({"model": "sim/no-credits", "prompt": "hi"}, "add credits"),
         ({"model": "sim/forbidden", "prompt": "hi"}, "blocked"),

@@ -17,7 +17,7 @@ from typing import Literal
 from urllib.parse import unquote, urlsplit
 
 from ..errors import InvalidArgument
-from .images import _URL_SCHEME, _short, checked_url, decode_base64, looks_like_base64, read_local
+from .images import _URL_SCHEME, ImagePolicy, _short, checked_url, decode_base64, looks_like_base64, read_local
 
 MAX_FILES = 10
 PdfEngine = Literal["native", "cloudflare-ai", "mistral-ocr"]
@@ -41,6 +41,11 @@ class FilePolicy:
     def __post_init__(self) -> None:
         roots = tuple(Path(root).expanduser().resolve() for root in self.allowed_roots)
         object.__setattr__(self, "allowed_roots", roots)
+
+
+def file_policy(images: ImagePolicy) -> FilePolicy:
+    """Files follow the image rules: the same allowed roots (ORCOLLECTIVE_IMAGE_ROOTS) and byte cap."""
+    return FilePolicy(allowed_roots=images.allowed_roots, max_bytes=images.max_bytes)
 
 
 @dataclass

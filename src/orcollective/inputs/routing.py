@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from ..catalog import ModelInfo, ModelRegistry
 from ..catalog.registry import unchecked
@@ -26,49 +26,75 @@ VARIANTS = frozenset({"nitro", "floor", "online", "thinking", "exacto", "extende
 _PRESET = re.compile(r"@preset/[a-z0-9][a-z0-9_-]{0,63}")
 _SLUG = re.compile(r"[a-z0-9][a-z0-9._-]*(/[a-z0-9][a-z0-9._-]*)?")
 _PATTERN = re.compile(r"[a-z0-9*][a-z0-9._*:-]*(/[a-z0-9*][a-z0-9._*:-]*)?")
-Slugs = Annotated[list[Annotated[str, Field(pattern=_SLUG.pattern, max_length=80)]], Field(max_length=32)]
+QUANTIZATIONS = ("int4", "int8", "fp4", "fp6", "fp8", "fp16", "bf16", "fp32", "unknown")
+
+
+def _slugs(value: list[str]) -> list[str]:
+    # Checked here rather than as schema patterns: tools/list stays small.
+    if len(value) > 32:
+        raise ValueError("at most 32 provider slugs")
+    for slug in value:
+        if len(slug) > 80 or not _SLUG.fullmatch(slug):
+            raise ValueError(f"'{slug[:40]}' is not a provider slug like 'anthropic' or 'deepinfra/turbo'")
+    return value
+
+
+def _quantizations(value: list[str]) -> list[str]:
+    unknown = [q for q in value if q not in QUANTIZATIONS]
+    if unknown:
+        raise ValueError(f"unknown quantization '{unknown[0][:20]}'; use {', '.join(QUANTIZATIONS)}")
+    return value
+
+
+def _price(value: float) -> float:
+    if not 0 <= value <= 10_000:
+        raise ValueError("a price in USD per 1M tokens, 0 to 10000")
+    return value
+
+
+Slugs = Annotated[list[str], AfterValidator(_slugs)]
+_PRICES = {"max_prompt_price", "max_completion_price"}
+Price = Annotated[float, AfterValidator(_price)]
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
-class MaxPrice(_Strict):
-    prompt: Annotated[float, Field(ge=0, le=10_000)] | None = None
-    completion: Annotated[float, Field(ge=0, le=10_000)] | None = None
-
-
 class Routing(_Strict):
-    """Provider routing, as typed knobs; prices are USD per 1M tokens."""
-
+    # No docstring: it would be the schema's description in every tools/list.
     provider_order: Slugs | None = None
     allow_fallbacks: bool | None = None
     sort: Literal["price", "throughput", "latency"] | None = None
-    max_price: MaxPrice | None = None
+    max_prompt_price: Price | None = None
+    max_completion_price: Price | None = None
     data_collection: Literal["allow", "deny"] | None = None
     zdr: bool | None = None
     only: Slugs | None = None
     ignore: Slugs | None = None
-    quantizations: list[Literal["int4", "int8", "fp4", "fp6", "fp8", "fp16", "bf16", "fp32", "unknown"]] | None = None
+    quantizations: Annotated[list[str], AfterValidator(_quantizations)] | None = None
     require_parameters: bool | None = None
-    allowed_models: Annotated[list[str], Field(max_length=32, description="For openrouter/auto")] | None = None
+    allowed_models: Annotated[list[str], Field(description="openrouter/auto only")] | None = None
 
     def provider(self) -> dict | None:
         """The request's ``provider`` object (None when no provider knob is set)."""
-        out = self.model_dump(exclude_none=True, exclude={"provider_order", "allowed_models"})
+        out = self.model_dump(exclude_none=True, exclude={"provider_order", "allowed_models"} | _PRICES)
         if self.provider_order:
             out["order"] = self.provider_order
+        prices = {"prompt": self.max_prompt_price, "completion": self.max_completion_price}
+        if prices := {k: v for k, v in prices.items() if v is not None}:
+            out["max_price"] = prices
         return out or None
 
 
 class CallOptions(BaseModel):
     """The arguments every model-calling tool shares; inherit it beside ``features.base.Request``."""
 
-    files: Annotated[list[str], Field(max_length=10, description="PDF/text: paths, URLs or base64")] | None = None
+    files: Annotated[list[str], Field(description="PDF or text: paths, URLs or base64")] | None = None
     pdf_engine: PdfEngine | None = None
-    web_search: bool = False
+    web_search: bool | None = None
     max_results: Annotated[int, Field(ge=1, le=20)] | None = None
-    routing: Routing | None = None
+    routing: Annotated[Routing, Field(default_factory=Routing, description="Prices in USD per 1M tokens")]
 
 
 @dataclass
@@ -84,7 +110,9 @@ async def prepare_call(options: CallOptions, policy: FilePolicy, *, model: str |
     model id, checked against ``routing.allowed_models`` (only ``openrouter/auto`` takes them)."""
     if options.max_results is not None and not options.web_search:
         raise InvalidArgument("'max_results' applies to web search: add web_search=true or drop it.")
-    routing = options.routing or Routing()
+    routing = options.routing
+    if len(routing.allowed_models or []) > 32:
+        raise InvalidArgument("routing.allowed_models: at most 32 patterns.")
     if routing.allowed_models is not None and model is not None and model != AUTO_ROUTER:
         raise InvalidArgument(f"routing.allowed_models applies to model '{AUTO_ROUTER}' only; drop it or use it.")
     for pattern in routing.allowed_models or []:

@@ -1,5 +1,5 @@
 """Typed checks for the free-form arguments clients send (messages, provider routing, response format,
-model ids): the schema clients see stays a plain object, and anything outside OpenRouter's documented
+tools, model ids): the schema clients see stays a plain object, and anything outside OpenRouter's documented
 shapes is refused with one line that quotes at most a few characters of it."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from typing import Any, Literal
 
+from jsonschema import Draft202012Validator, SchemaError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 MODEL_ID_CHARS = 200
@@ -68,6 +69,23 @@ class _ResponseFormat(_Strict):
     json_schema: _JsonSchema | None = None
 
 
+class _FunctionSpec(_Strict):
+    name: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    description: str | None = Field(default=None, max_length=4000)
+    parameters: dict | None = None
+    strict: bool | None = None
+
+
+class _Tool(_Strict):
+    type: Literal["function"]
+    function: _FunctionSpec
+
+
+class _NamedChoice(_Strict):
+    type: Literal["function"]
+    function: dict[Literal["name"], str]
+
+
 PROVIDER_KEYS = tuple(_Provider.model_fields)
 
 
@@ -92,7 +110,30 @@ def check_response_format(value: dict | None) -> dict | None:
         parsed = _check(_ResponseFormat, value)
         if parsed.type == "json_schema" and parsed.json_schema is None:
             raise ValueError("type 'json_schema' needs a 'json_schema' object with 'name' and 'schema'")
+        if parsed.json_schema is not None:
+            _schema_ok(parsed.json_schema.schema_, "json_schema.schema")
         _finite(value)
+    return value
+
+
+def check_tools(value: list[dict] | None) -> list[dict] | None:
+    """OpenAI-style function tools, each with a name and a JSON Schema for its parameters."""
+    for i, tool in enumerate(value or []):
+        parsed = _check(_Tool, tool, f"[{i}]")
+        if parsed.function.parameters is not None:
+            _schema_ok(parsed.function.parameters, f"[{i}].function.parameters")
+        _finite(tool)
+    return value
+
+
+def check_tool_choice(value: Any) -> str | dict | None:
+    """``none``, ``auto``, ``required`` or ``{"type": "function", "function": {"name": ...}}``."""
+    if value is not None and not isinstance(value, (str, dict)):
+        raise ValueError("use none, auto, required or {'type': 'function', 'function': {'name': ...}}")
+    if isinstance(value, str) and value not in ("none", "auto", "required"):
+        raise ValueError(f"'{quote(value)}' is not a tool choice: use none, auto, required or a function")
+    if isinstance(value, dict):
+        _check(_NamedChoice, value)
     return value
 
 
@@ -126,6 +167,15 @@ def _check(model: type[BaseModel], value: Any, where: str = "") -> Any:
             message = quote(error["msg"], 120)
         path = where + "".join(f"[{p}]" if p.isdigit() else f".{p}" for p in parts)
         raise ValueError(f"{quote(path.lstrip('.'), 60)}: {message}" if path else message) from None
+
+
+def _schema_ok(schema: dict, where: str) -> None:
+    """``schema`` is a valid JSON Schema (checked before anything is sent)."""
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as exc:
+        path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in exc.path)
+        raise ValueError(f"{where}{quote(path, 40)} is not valid JSON Schema: {quote(exc.message, 100)}") from None
 
 
 def _finite(value: Any) -> None:
