@@ -122,3 +122,14 @@ def test_benchmark_tool_quick(tmp_path: Path) -> None:
     assert 50 < free["cooldown_left_s"]["free/busy:free"] <= 60
     assert free["upstream_calls"]["free/busy:free"] == 3  # cooling down: never asked again
     assert Path(figures["chart"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_collective_tools_quick(tmp_path: Path) -> None:
+    figures, stdout = run_quick("collective_tools", tmp_path)
+    assert figures["anonymity"] == {"rankings": 4, "saw_own": 0, "saw_name": 0}
+    assert figures["injection"]["gullible_reviewer_plain_prompt_score"] == 10
+    assert "verdict fail" in figures["injection"]["cross_validate_verdict"]
+    assert figures["wait_false"]["return_s"] < 0.2 and figures["wait_false"]["final_status"] == "done"
+    hung = figures["one_model_never_answers"]
+    assert hung["partial"] and hung["late"] == ["b/hung"] and hung["wall_s"] < hung["timeout_s"] + 1
+    assert all(row["calls"] > 0 for name, row in figures["tools"].items() if name != "select_model")

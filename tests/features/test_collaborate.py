@@ -9,6 +9,7 @@ import time
 
 import anyio
 import pytest
+from mcp import Client
 
 from conftest import no_wait, settings_for
 from orcollective.features.base import Progress
@@ -16,6 +17,7 @@ from orcollective.features.collaborate import CollaborateRequest
 from orcollective.features.collaborate import run as run_collaborate
 from orcollective.features.runs import RunsRequest
 from orcollective.features.runs import run as run_runs
+from orcollective.mcp import build_server
 from orcollective.runtime import open_runtime
 from orcollective.simulator import ScriptedModel
 
@@ -195,3 +197,23 @@ async def test_a_background_run_can_be_cancelled(simulator, tmp_path):
             await job.ended.wait()
         stored = rt.store.get_run(pending.run_id) if rt.store else None
         assert stored is not None and stored["status"] == "cancelled"
+
+
+async def test_wait_false_through_an_mcp_client_goes_on_in_the_server(simulator, tmp_path):
+    """The tool call returns a run id at once; polling the runs tool shows it finish with the answer."""
+    for m in PANEL:
+        simulator.script(panelist(m, latency_s=0.2))
+    async with Client(build_server(settings_for(simulator, tmp_path), retry=NO_WAIT)) as mcp:
+        started = time.monotonic()
+        pending = await mcp.call_tool("collaborate", {"prompt": "Explain.", "models": PANEL, "wait": False})
+        assert time.monotonic() - started < 0.3 and not pending.is_error
+        run_id = pending.structured_content["run_id"]
+        assert "poll runs" in pending.content[0].text
+        with anyio.fail_after(5):
+            while True:
+                shown = (await mcp.call_tool("runs", {"run_id": run_id})).structured_content["run"]
+                if shown["status"] != "running":
+                    break
+                await anyio.sleep(0.1)
+    assert shown["status"] == "done" and shown["result"]["answer"] == "chairman synthesis"
+    assert shown["live"]["status"] == "done" and len(shown["calls"]) == 9
