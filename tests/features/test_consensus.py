@@ -10,7 +10,8 @@ import pytest
 from mcp import Client
 
 from conftest import no_wait, settings_for
-from orcollective.collective.weights import RELIABILITY_PRIOR
+from orcollective.collective.reliability import estimate, posterior
+from orcollective.collective.weights import learn
 from orcollective.errors import BudgetExceeded, InvalidArgument, TooFewAnswers, UnknownModel
 from orcollective.features import Progress
 from orcollective.features.consensus import ConsensusRequest
@@ -21,6 +22,12 @@ from orcollective.simulator import ScriptedModel
 
 NO_WAIT = no_wait(attempts=1)
 MC = "Which gas do plants absorb?\nA) Oxygen\nB) Carbon dioxide\nC) Nitrogen\nD) Helium"
+
+
+def prior_confidence(answer_type: str, keys: list[str], winner: str) -> float:
+    """The posterior of ``winner`` when every model has the prior reliability (a store with no history)."""
+    e = estimate([], answer_type)
+    return round(posterior([(f"m{i}", k) for i, k in enumerate(keys)], {}, e.alternatives, e.prior)[winner], 4)
 
 
 def panel(*specs: tuple[str, str, float]) -> list[ScriptedModel]:
@@ -61,8 +68,10 @@ async def test_vote_picks_the_majority_and_accounts_for_every_model(simulator, r
     result = await run(prompt=MC, models=["p/a", "p/b", "p/c", "p/d"], early_stop=False)
     assert result.answer == "B) Carbon dioxide"
     assert result.answer_type == "choice" and result.strategy == "vote"
-    assert result.confidence == 0.75
+    assert result.confidence == prior_confidence("choice", ["B", "B", "B", "A"], "B")
+    assert 0.75 < result.confidence < 1
     assert [g.answer for g in result.groups] == ["B) Carbon dioxide", "A) Oxygen"]
+    assert [r.found_by for r in result.responses if r.model in ("p/a", "p/d")] == ["marker", "marker"]
     assert [(d.model, d.answer) for d in result.dissent] == [("p/d", "A) Oxygen")]
     assert result.answered == 4 and result.calls == 4 and not result.stopped_early
     assert result.cost_usd == pytest.approx(simulator.spent_usd - spent_before, abs=1e-9)
@@ -86,7 +95,8 @@ async def test_numbers_in_a_chain_of_thought_do_not_split_the_vote(simulator, ru
                    ("n/c", "The result is 1,081.", 0), ("n/d", "Answer: 1071", 0)):  # fmt: skip
         simulator.script(m)
     result = await run(prompt="What is 23 * 47?", models=["n/a", "n/b", "n/c", "n/d"], early_stop=False)
-    assert result.answer == "1081" and result.confidence == 0.75
+    assert result.answer == "1081"
+    assert result.confidence == prior_confidence("number", ["1081", "1081", "1081", "1071"], "1081")
 
 
 async def test_unknown_model_is_refused_before_spending(simulator, run):
@@ -176,7 +186,7 @@ async def test_round_deadline_reports_late_models_as_timeouts(simulator, run):
 
 
 async def test_adaptive_asks_three_first_and_more_only_on_disagreement(simulator, run):
-    """Agreeing first wave: 3 calls out of 5. Disagreeing first wave: all 5 are asked."""
+    """Agreeing first wave: 3 calls out of 5. A 2-1 first wave asks one more; 3-1 settles it."""
     for m in panel(("a/1", "B", 0), ("a/2", "B", 0), ("a/3", "B", 0), ("a/4", "A", 0), ("a/5", "A", 0)):
         simulator.script(m)
     agreed = await run(prompt=MC, models=["a/1", "a/2", "a/3", "a/4", "a/5"], adaptive=True, early_stop=False)
@@ -185,7 +195,8 @@ async def test_adaptive_asks_three_first_and_more_only_on_disagreement(simulator
     for m in panel(("s/1", "A", 0), ("s/2", "B", 0), ("s/3", "B", 0), ("s/4", "B", 0), ("s/5", "A", 0)):
         simulator.script(m)
     split = await run(prompt=MC, models=["s/1", "s/2", "s/3", "s/4", "s/5"], adaptive=True, early_stop=False)
-    assert split.calls == 5 and split.answer.startswith("B")
+    assert split.calls == 4 and split.answer.startswith("B")
+    assert [r.status for r in split.responses].count("not_asked") == 1
 
 
 async def test_budget_refuses_or_shrinks_before_spending(simulator, run):
@@ -214,10 +225,10 @@ async def test_weighted_learns_to_ignore_models_that_are_always_wrong(simulator,
         small = ["w/g1", "w/b1", "w/b2"]
         plain = await consensus(rt, prompt=question, models=small, early_stop=False)
         weighted = await consensus(rt, prompt=question, models=small, strategy="weighted", early_stop=False)
-        posterior = rt.store.reliability(["w/g1", "w/b1"], "number", prior=RELIABILITY_PRIOR)
+        learned = learn(rt.store, ["w/g1", "w/b1"], "number", [])
     assert plain.answer == "17"
     assert weighted.answer == "42" and weighted.confidence > 0.5
-    assert posterior["w/b1"].mean < 0.5 < posterior["w/g1"].mean
+    assert learned.estimates.of("w/b1") < 0.5 < learned.estimates.of("w/g1")
 
 
 async def test_synthesize_groups_long_answers_by_meaning(simulator, run):
@@ -246,7 +257,7 @@ async def test_judge_picks_an_answer_for_closed_questions(simulator, run):
     simulator.script(ScriptedModel("j/b", reply="Answer: 13"))
     simulator.script(ScriptedModel("j/judge", reply='{"groups": [[1], [2]], "best": 2}'))
     result = await run(prompt="What is 6 + 7?", models=["j/a", "j/b"], strategy="judge", aggregator="j/judge")
-    assert result.answer == "13" and result.confidence == 0.5
+    assert result.answer == "13" and result.confidence == prior_confidence("number", ["12", "13"], "13")
 
 
 async def test_progress_reports_each_model_as_it_finishes(simulator, run):
@@ -304,7 +315,8 @@ async def test_consensus_tool_over_mcp_uses_the_default_panel(simulator, tmp_pat
         run = await client.call_tool("runs", {"run_id": result.structured_content["run_id"]})
     assert not result.is_error
     assert result.structured_content["answer"] == "B) Carbon dioxide"
-    assert "confidence 100%" in result.content[0].text
+    confidence = prior_confidence("choice", ["B", "B"], "B")
+    assert f"confidence {confidence:.0%}" in result.content[0].text and confidence < 1
     assert {c["model"] for c in run.structured_content["run"]["calls"]} == {"d/a", "d/b"}
 
 
@@ -337,7 +349,8 @@ async def test_a_tie_goes_to_the_model_listed_first_whatever_the_speed(simulator
     for m in panel(("t/a", "A", 0.3), ("t/b", "B", 0.0), ("t/c", "A", 0.0), ("t/d", "B", 0.0)):
         simulator.script(m)
     result = await run(prompt=MC, models=["t/a", "t/b", "t/c", "t/d"], early_stop=False)
-    assert result.answer.startswith("A") and result.confidence == 0.5
+    assert result.answer.startswith("A") and result.confidence == prior_confidence("choice", list("ABAB"), "A")
+    assert result.confidence < 0.5  # a tie: the answer may well be neither
 
 
 async def test_short_text_answers_vote_by_normalised_text(simulator, run):
@@ -347,7 +360,8 @@ async def test_short_text_answers_vote_by_normalised_text(simulator, run):
         simulator.script(m)
     result = await run(prompt="What is the capital of France?", models=["x/a", "x/b", "x/c", "x/d"], early_stop=False)
     assert result.answer_type == "text"
-    assert result.answer.lower() == "paris" and result.confidence == 0.75
+    assert result.answer.lower() == "paris"
+    assert result.confidence == prior_confidence("text", ["paris", "paris", "paris", "lyon"], "paris")
     assert [d.model for d in result.dissent] == ["x/d"]
 
 
@@ -370,3 +384,73 @@ async def test_every_call_reaches_the_ledger_with_its_role(simulator, tmp_path):
         assert call["prompt_tokens"] > 0 and call["completion_tokens"] > 0
         assert call["generation_id"] and call["cost_source"] == "usage.cost"
     assert sum(c["cost_usd"] for c in calls.values()) == pytest.approx(result.cost_usd)
+
+
+async def test_one_model_with_samples_is_a_panel_of_different_seeds(simulator, run):
+    """samples=5 asks the one model five times (temperature > 0, seeds 0-4) and votes over all answers."""
+    replies = iter(["Answer: B", "Answer: B", "Answer: A", "Answer: B", "Answer: B"])
+    simulator.script(ScriptedModel("s/solo", reply=lambda body: next(replies)))
+    result = await run(prompt=MC, models=["s/solo"], samples=5, early_stop=False)
+    bodies = [r.json for r in simulator.requests if r.path.endswith("/chat/completions")]
+    assert sorted(b["seed"] for b in bodies) == [0, 1, 2, 3, 4] and all(b["temperature"] > 0 for b in bodies)
+    assert result.calls == 5 and result.answer.startswith("B")
+    assert result.groups[0].models == ["s/solo"] * 4
+
+
+async def test_one_model_without_samples_is_refused(run):
+    """One model and one sample is not a panel: the message names both ways out."""
+    with pytest.raises(ValueError, match="samples"):
+        ConsensusRequest.model_validate({"prompt": MC, "models": ["s/solo"]})
+
+
+async def test_feedback_outweighs_agreement(simulator, tmp_path):
+    """Two models agree on a wrong answer; once the user marks the lone dissenter's answers right, weighted
+    follows the dissenter."""
+    replies = {"f/x": "Answer: 17", "f/y": "Answer: 17", "f/lone": "Answer: 42"}
+    for model, reply in replies.items():
+        simulator.script(ScriptedModel(model, reply=reply))
+    server = build_server(settings_for(simulator, tmp_path), retry=NO_WAIT)
+    async with Client(server) as client:
+        args = {"prompt": "What is 6 * 7?", "models": list(replies), "early_stop": False, "strategy": "vote"}
+        for _ in range(3):
+            done = await client.call_tool("consensus", args)
+            assert done.structured_content["answer"] == "17"
+            marked = await client.call_tool("runs", {"run_id": done.structured_content["run_id"], "feedback": "wrong"})
+            assert not marked.is_error and "marked wrong" in marked.content[0].text
+        weighted = await client.call_tool("consensus", {**args, "strategy": "weighted"})
+        refused = await client.call_tool("runs", {"feedback": "right"})
+    assert weighted.structured_content["answer"] == "42"
+    assert refused.is_error and "run_id" in refused.content[0].text
+
+
+async def test_auto_switches_to_learnt_weights_once_every_model_has_history(simulator, tmp_path):
+    """auto votes plainly on a new panel, and says it uses learnt weights once the history is enough."""
+    for model, reply in {"h/a": "B", "h/b": "B", "h/c": "A"}.items():
+        simulator.script(ScriptedModel(model, reply=reply))
+    async with open_runtime(settings_for(simulator, tmp_path), retry=NO_WAIT) as rt:
+        first = await consensus(rt, prompt=MC, models=["h/a", "h/b", "h/c"], early_stop=False)
+        for _ in range(8):
+            later = await consensus(rt, prompt=MC, models=["h/a", "h/b", "h/c"], early_stop=False)
+    assert first.strategy == "vote" and not any("learnt weights" in n for n in first.notes)
+    assert later.strategy == "weighted" and any("learnt weights" in n for n in later.notes)
+    assert later.confidence > first.confidence  # h/c's dissent has become the expected noise
+
+
+async def test_early_stop_confidence_counts_the_models_not_heard(simulator, run):
+    """Two fast agreeing answers out of three decide, and the confidence stays below certainty."""
+    for m in panel(("e/a", "B", 0.0), ("e/b", "B", 0.0), ("e/slow", "A", 3.0)):
+        simulator.script(m)
+    result = await run(prompt=MC, models=["e/a", "e/b", "e/slow"])
+    assert result.stopped_early and result.answer.startswith("B")
+    assert 0.5 < result.confidence < 1
+
+
+async def test_cost_estimate_learns_each_models_completion_length(simulator, tmp_path):
+    """A terse model's estimate comes within 2x of its actual cost once the store has its history."""
+    simulator.script(ScriptedModel("c/terse1", reply="B"))
+    simulator.script(ScriptedModel("c/terse2", reply="B"))
+    async with open_runtime(settings_for(simulator, tmp_path), retry=NO_WAIT) as rt:
+        cold = await consensus(rt, prompt=MC, models=["c/terse1", "c/terse2"])
+        warm = await consensus(rt, prompt=MC, models=["c/terse1", "c/terse2"])
+    assert cold.estimate_usd / cold.cost_usd > 2
+    assert 0.5 <= warm.estimate_usd / warm.cost_usd <= 2

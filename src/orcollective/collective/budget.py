@@ -1,8 +1,12 @@
-"""Pre-flight cost estimates from live catalog prices, and shrinking a panel to fit a budget."""
+"""Pre-flight cost estimates from live catalog prices, and shrinking a panel to fit a budget.
+
+A model's completion length is what the run store measured for it on this answer type (``learnt``),
+else a typical length for the type; a terse model is not priced like a verbose one once it has history.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -28,13 +32,31 @@ class Fitted:
     estimate_usd: float
 
 
-def panel_estimate(
-    panel: Sequence[ModelInfo], prompt_tokens: int, answer_type: str, aggregator: ModelInfo | None, images: int = 0
+def completion_of(model: ModelInfo, answer_type: str, learnt: Mapping[str, int] | None) -> int:
+    """The completion tokens one answer of ``model`` is expected to take."""
+    return (learnt or {}).get(model.id) or EXPECTED_COMPLETION[answer_type]
+
+
+def call_estimate(
+    model: ModelInfo, prompt_tokens: int, answer_type: str, learnt: Mapping[str, int] | None = None, images: int = 0
 ) -> Decimal:
-    completion = EXPECTED_COMPLETION[answer_type]
-    total = sum((m.estimate_cost(prompt_tokens, completion, images) for m in panel), Decimal(0))
+    """USD for one answer of ``model``."""
+    return model.estimate_cost(prompt_tokens, completion_of(model, answer_type, learnt), images)
+
+
+def panel_estimate(
+    panel: Sequence[ModelInfo],
+    prompt_tokens: int,
+    answer_type: str,
+    aggregator: ModelInfo | None,
+    images: int = 0,
+    *,
+    learnt: Mapping[str, int] | None = None,
+    samples: int = 1,
+) -> Decimal:
+    total = samples * sum((call_estimate(m, prompt_tokens, answer_type, learnt, images) for m in panel), Decimal(0))
     if aggregator is not None:
-        reading = prompt_tokens + completion * len(panel)
+        reading = prompt_tokens + sum(completion_of(m, answer_type, learnt) for m in panel) * samples
         total += aggregator.estimate_cost(reading, AGGREGATOR_COMPLETION)
     return total
 
@@ -48,23 +70,28 @@ def fit_budget(
     *,
     min_models: int,
     images: int = 0,
+    learnt: Mapping[str, int] | None = None,
+    samples: int = 1,
 ) -> Fitted:
     """Drop the most expensive models until the estimate fits ``max_cost_usd``; refuse below ``min_models``."""
     models = list(panel)
     skipped: list[str] = []
-    estimate = panel_estimate(models, prompt_tokens, answer_type, aggregator, images)
+
+    def estimate() -> Decimal:
+        return panel_estimate(models, prompt_tokens, answer_type, aggregator, images, learnt=learnt, samples=samples)
+
+    total = estimate()
     if max_cost_usd is None:
-        return Fitted(models, skipped, float(estimate))
+        return Fitted(models, skipped, float(total))
     limit = Decimal(str(max_cost_usd))
-    completion = EXPECTED_COMPLETION[answer_type]
-    while estimate > limit and len(models) > min_models:
-        priciest = max(models, key=lambda m: m.estimate_cost(prompt_tokens, completion, images))
+    while total > limit and len(models) > min_models:
+        priciest = max(models, key=lambda m: call_estimate(m, prompt_tokens, answer_type, learnt, images))
         models.remove(priciest)
         skipped.append(priciest.id)
-        estimate = panel_estimate(models, prompt_tokens, answer_type, aggregator, images)
-    if estimate > limit:
+        total = estimate()
+    if total > limit:
         raise BudgetExceeded(
-            f"Estimated cost ${float(estimate):.6f} for the {len(models)} cheapest models is over max_cost_usd "
+            f"Estimated cost ${float(total):.6f} for the {len(models)} cheapest models is over max_cost_usd "
             f"${max_cost_usd}; raise max_cost_usd or choose cheaper models (list_models sort=price)."
         )
-    return Fitted(models, skipped, float(estimate))
+    return Fitted(models, skipped, float(total))

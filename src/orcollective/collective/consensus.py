@@ -1,6 +1,6 @@
 """Decide a consensus from a panel round: the vote (plain or weighted), or a model aggregator's verdict.
 
-The result is a ``Decision``: answer, calibrated-as-far-as-measured confidence, agreement, groups and
+The result is a ``Decision``: answer, confidence (a posterior under the learnt reliabilities), agreement, groups and
 dissent, built once from the ballots and (for synthesize / judge) the aggregator's reply.
 """
 
@@ -16,6 +16,7 @@ from .aggregate import Verdict, aggregator_messages, parse_verdict
 from .answers import Question, display_answer, extract_answer
 from .budget import MAX_COMPLETION
 from .fanout import FanOut, Outcome
+from .reliability import Estimates, estimate, posterior
 from .rounds import PanelRound
 from .vote import Ballot, tally
 
@@ -41,9 +42,10 @@ class Decision:
     agreement: float | None
     groups: list[GroupRow]
     dissent: list[Dissent]
-    keys: dict[str, str | None]  # each model's normalised answer, for its response row
+    key: str | None  # the winning normalised answer
     aggregator: Outcome | None = None
     notes: list[str] = field(default_factory=list)
+    chances: dict[str | None, float] = field(default_factory=dict)  # posterior of each answer given
 
 
 def excerpt(text: str, head: int = EXCERPT_HEAD, tail: int = EXCERPT_TAIL) -> str:
@@ -57,31 +59,41 @@ def rounded(value: float | None, digits: int = 4) -> float | None:
 
 
 def vote(
-    question: Question, panel_order: Sequence[str], round_: PanelRound, weights: Mapping[str, float] | None
+    question: Question,
+    panel_order: Sequence[str],
+    round_: PanelRound,
+    weights: Mapping[str, float] | None,
+    estimates: Estimates | None = None,
 ) -> Decision:
-    """Plurality (or weighted plurality) over the parsed ballots; ties go to the model listed first."""
+    """Plurality (or, with ``weights``, weighted plurality) over the parsed ballots; ties go to the model
+    listed first. Confidence is the winner's posterior under ``estimates``: the probability it is right
+    given every ballot heard (models stopped early or not asked are not evidence either way); without
+    ``estimates`` every model has the prior reliability."""
+    estimates = estimates or estimate([], question.answer_type)
     position = {model: i for i, model in enumerate(panel_order)}
     ballots = sorted(round_.ballots, key=lambda b: position.get(b.model, len(position)))
     t = tally(ballots, weights)
-    keys = {b.model: b.key for b in round_.ballots}
     winner = t.winner
+    heard = [(b.model, b.key) for b in ballots if b.key is not None]
+    chance = posterior(heard, estimates.p, estimates.alternatives, estimates.prior)
     dissent = [
-        Dissent(model=o.model, answer=_shown(question, keys.get(o.model)))
-        for o in round_.outcomes
-        if o.ok and keys.get(o.model) != winner
+        Dissent(model=o.model, answer=_shown(question, b.key))
+        for o, b in zip(round_.outcomes, round_.ballots, strict=True)
+        if o.ok and b.key != winner
     ]
     closed = question.answer_type != "long_text"
     return Decision(
         answer=display_answer(question, winner) if winner else None,
-        confidence=rounded(t.confidence),
+        confidence=rounded(chance.get(winner)) if winner else None,
         agreement=rounded(t.agreement),
         groups=[
             GroupRow(answer=display_answer(question, g.key), models=g.models, share=rounded(g.share) or 0.0)
             for g in t.groups
         ],  # fmt: skip
         dissent=dissent if winner else [],
-        keys=keys,
+        key=winner,
         notes=[] if winner or not closed else [NO_PARSE],
+        chances=chance,
     )
 
 
@@ -128,8 +140,8 @@ async def aggregate(
         return base
     ballots = round_.ballots
     parsed = sum(b.key is not None for b in ballots)
-    base.answer = display_answer(question, key)
-    base.confidence = rounded(sum(b.key == key for b in ballots) / parsed) if parsed else None
+    base.answer, base.key = display_answer(question, key), key
+    base.confidence = rounded(plain.chances.get(key, 0.0)) if parsed else None
     base.dissent = [
         Dissent(model=b.model, answer=_shown(question, b.key)) for b in ballots if b.model in models and b.key != key
     ]

@@ -25,6 +25,7 @@ P_FLOOR, P_CEIL = 0.02, 0.98
 class Ballot:
     model: str
     key: str | None  # normalised answer; None when nothing parseable came back
+    found_by: str | None = None  # where in the reply the answer was read ("marker", "last line", ...)
 
 
 @dataclass
@@ -51,6 +52,14 @@ def log_odds_weight(p: float) -> float:
     """The weight of a model that is right with probability ``p`` (never below 0)."""
     p = min(max(p, P_FLOOR), P_CEIL)
     return max(0.0, math.log(p / (1 - p)))
+
+
+def reliability_weight(p: float, alternatives: float) -> float:
+    """The vote weight of a model right with probability ``p`` when a wrong model picks one of
+    ``alternatives`` wrong answers: ``log(p * alternatives / (1 - p))``, never below 0. Summing these over
+    an answer's supporters ranks answers exactly as their posterior does (see ``reliability.posterior``)."""
+    p = min(max(p, P_FLOOR), P_CEIL)
+    return max(0.0, math.log(p * alternatives / (1 - p)))
 
 
 def group(ballots: Sequence[Ballot], weights: Mapping[str, float] | None = None) -> list[Group]:

@@ -6,23 +6,26 @@ import asyncio
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from ..catalog import ModelInfo, with_cost
-from ..collective import weights as history
-from ..collective.answers import Question, answer_instruction, display_answer, extract_answer, parse_question
-from ..collective.budget import MAX_COMPLETION, estimate_tokens, fit_budget
+from ..collective.answers import Question, answer_instruction, display_answer, parse_question, read_answer
+from ..collective.budget import MAX_COMPLETION, call_estimate, estimate_tokens, fit_budget
 from ..collective.consensus import Decision, Dissent, GroupRow, aggregate, excerpt, rounded, vote
 from ..collective.fanout import FanOut, Outcome
 from ..collective.rounds import PanelRound, ask_panel
-from ..collective.vote import peer_agreement
-from ..errors import MISSING_KEY, ConfigError, InvalidArgument, OrcError, TooFewAnswers
+from ..collective.vote import Ballot
+from ..collective.weights import MIN_EVIDENCE, Learned, adaptive_order, latencies, learn, learnt_completion
+from ..errors import MISSING_KEY, ConfigError, InvalidArgument, OrcError, StoreError, TooFewAnswers
 from ..inputs import build_messages, load_images
 from ..runtime import Runtime
 from ..store import RunRecorder
+from ..store.ballots import BallotRow, record_ballots
 from .base import Cli, Feature, Progress, Request
 
 MAX_PANEL = 16
+MAX_SAMPLES = 10
+SAMPLE_TEMPERATURE = 0.8  # samples need diverse reasoning paths (self-consistency)
 AGGREGATOR_SHARE = 0.4  # of timeout_s kept for the aggregator when one is needed
 
 
@@ -38,6 +41,7 @@ class ConsensusRequest(Request):
     max_cost_usd: Annotated[float | None, Field(gt=0)] = None
     timeout_s: Annotated[float | None, Field(ge=1, le=600)] = None
     aggregator: Annotated[str | None, Field(description="Model for synthesize/judge")] = None
+    samples: Annotated[int, Field(ge=1, le=MAX_SAMPLES, description="Answers per model (self-consistency)")] = 1
 
     @field_validator("prompt")
     @classmethod
@@ -51,8 +55,8 @@ class ConsensusRequest(Request):
     def _panel(cls, value: list[str] | None) -> list[str] | None:
         if value is None:
             return None
-        if len(value) < 2:
-            raise ValueError("a consensus needs at least 2 models; use chat for one model")
+        if not value:
+            raise ValueError("empty: name at least one model, or leave models out for the default panel")
         if len(value) > MAX_PANEL:
             raise ValueError(f"at most {MAX_PANEL} models in a panel; drop {len(value) - MAX_PANEL}")
         twice = sorted({m for m in value if value.count(m) > 1})
@@ -60,12 +64,19 @@ class ConsensusRequest(Request):
             raise ValueError(f"listed twice: {', '.join(twice)}; list each model once")
         return value
 
+    @model_validator(mode="after")
+    def _two_answers(self) -> ConsensusRequest:
+        if self.models is not None and len(self.models) * self.samples < 2:
+            raise ValueError("a consensus needs at least 2 answers: name 2 models, or 1 model with samples >= 2")
+        return self
+
 
 class ModelResponse(BaseModel):
     model: str
     role: str
     status: str
     answer: str | None
+    found_by: str | None
     excerpt: str | None
     latency_s: float
     cost_usd: float | None
@@ -102,7 +113,10 @@ class Plan:
     estimate_usd: float
     timeout_s: float
     messages: list[dict]
+    learned: Learned
     weights: dict[str, float] | None
+    samples: int
+    price: dict[str, float]
     notes: list[str]
 
 
@@ -112,7 +126,7 @@ async def run(rt: Runtime, req: ConsensusRequest, progress: Progress) -> Consens
     arguments = {
         "prompt": req.prompt, "models": [m.id for m in plan.panel], "strategy": plan.strategy,
         "answer_type": plan.question.answer_type, "early_stop": req.early_stop, "adaptive": req.adaptive,
-        "max_cost_usd": req.max_cost_usd, "timeout_s": plan.timeout_s,
+        "max_cost_usd": req.max_cost_usd, "timeout_s": plan.timeout_s, "samples": req.samples,
     }  # fmt: skip
     recorder = RunRecorder(rt.store, "consensus", arguments)
     started = asyncio.get_running_loop().time()
@@ -140,8 +154,7 @@ async def make_plan(rt: Runtime, req: ConsensusRequest) -> Plan:
     """Check the panel against the catalog and price the run before a single token is bought."""
     question = parse_question(req.prompt, req.answer_type)
     closed = question.answer_type != "long_text"
-    strategy = req.strategy if req.strategy != "auto" else ("vote" if closed else "synthesize")
-    if strategy in ("vote", "weighted") and not closed:
+    if req.strategy in ("vote", "weighted") and not closed:
         raise InvalidArgument(
             "vote and weighted need a short answer (choice, number, boolean, text); "
             "for long free text use strategy synthesize or judge."
@@ -151,6 +164,13 @@ async def make_plan(rt: Runtime, req: ConsensusRequest) -> Plan:
         panel = (await rt.registry.resolve(req.models)).models
     else:
         panel = await _default_panel(rt, notes)
+    ids = [m.id for m in panel]
+    learned = await asyncio.to_thread(learn, rt.store, ids, question.answer_type, notes)
+    strategy = req.strategy
+    if strategy == "auto":
+        strategy = ("weighted" if learned.enough else "vote") if closed else "synthesize"
+        if strategy == "weighted":
+            notes.append(f"auto: learnt weights (every model has {MIN_EVIDENCE:.0f}+ past runs of this answer type)")
     agg_info = None
     if strategy in ("synthesize", "judge"):
         agg_id = req.aggregator or rt.aggregator_model or panel[0].id
@@ -161,14 +181,15 @@ async def make_plan(rt: Runtime, req: ConsensusRequest) -> Plan:
     if not rt.client.has_key:
         raise ConfigError(MISSING_KEY)
     prompt_tokens = estimate_tokens(req.prompt + (full_system or ""))
+    learnt = learnt_completion(rt.store, ids, question.answer_type)
+    images = len(parts or [])
     fitted = fit_budget(
-        panel, prompt_tokens, question.answer_type, agg_info, req.max_cost_usd, min_models=2, images=len(parts or [])
-    )
+        panel, prompt_tokens, question.answer_type, agg_info, req.max_cost_usd,
+        min_models=1 if req.samples > 1 else 2, images=images, learnt=learnt, samples=req.samples,
+    )  # fmt: skip
     if fitted.skipped:
         notes.append(f"left out to fit max_cost_usd: {', '.join(fitted.skipped)}")
-    weights = None
-    if strategy == "weighted":
-        weights = history.weights(rt.store, [m.id for m in fitted.models], question.answer_type, notes)
+    price = {m.id: float(call_estimate(m, prompt_tokens, question.answer_type, learnt, images)) for m in fitted.models}
     return Plan(
         question=question,
         strategy=strategy,
@@ -178,7 +199,10 @@ async def make_plan(rt: Runtime, req: ConsensusRequest) -> Plan:
         estimate_usd=fitted.estimate_usd,
         timeout_s=req.timeout_s or rt.consensus_timeout_s,
         messages=messages,
-        weights=weights,
+        learned=learned,
+        weights=learned.weights if strategy == "weighted" else None,
+        samples=req.samples,
+        price=price,
         notes=notes,
     )
 
@@ -208,11 +232,12 @@ async def _decide(
         call_timeout_s=plan.timeout_s,
         price=lambda c: with_cost(by_id.get(c.model) or by_id.get(c.requested_model), c),
     )
-    order = [m.id for m in plan.panel]
+    models = [m.id for m in plan.panel]
     if req.adaptive:
-        order = history.adaptive_order(rt.store, order, q.answer_type)
+        models = adaptive_order(plan.learned, models, latencies(rt.store, models), plan.price)
+    order = [m for _ in range(plan.samples) for m in models]  # samples round-robin: every model early
     total = len(order)
-    for model in order:
+    for model in models:
         await progress.model_started(model)
 
     async def seen(outcome: Outcome, so_far: list[Outcome]) -> None:
@@ -220,17 +245,22 @@ async def _decide(
         answered = [o.model for o in so_far if o.ok]
         await progress.step(len(so_far), total, f"{len(answered)}/{total} answered: {', '.join(answered)}")
         c = outcome.completion
-        key = extract_answer(q, c.text) if c is not None else None
+        key = read_answer(q, c.text).key if c is not None else None
         shown = display_answer(q, key) if key else (excerpt(c.text) if c is not None else None)
         await progress.model_finished(outcome.model, outcome.status, answer=shown, latency_s=outcome.latency_s,
                                       cost_usd=c.cost_usd if c else None, error=outcome.error)  # fmt: skip
 
     max_tokens = MAX_COMPLETION[q.answer_type]
+
+    def body(model: str, n: int) -> dict:
+        sampled = {"temperature": SAMPLE_TEMPERATURE, "seed": n} if plan.samples > 1 else {}
+        return {"model": model, "messages": plan.messages, "max_tokens": max_tokens, **sampled}
+
     round_ = await ask_panel(
         fan,
         q,
         order,
-        lambda model: {"model": model, "messages": plan.messages, "max_tokens": max_tokens},
+        body,
         deadline=started + answer_time,
         early_stop=req.early_stop and not needs_aggregator,
         adaptive=req.adaptive,
@@ -244,7 +274,7 @@ async def _decide(
             f"Only {len(answered)} of {len(round_.outcomes)} models answered ({failures}). "
             "Retry, raise timeout_s, or choose other models."
         )
-    decision = vote(q, [m.id for m in plan.panel], round_, plan.weights)
+    decision = vote(q, [m.id for m in plan.panel], round_, plan.weights, plan.learned.estimates)
     if plan.aggregator is not None:
         decision = await aggregate(
             fan, q, plan.strategy, plan.aggregator, round_, decision, deadline=started + plan.timeout_s
@@ -253,36 +283,42 @@ async def _decide(
 
 
 def _record_calls(recorder: RunRecorder, plan: Plan, round_: PanelRound, decision: Decision) -> None:
-    """Every call that was made, with its role; reliability observations for closed answers.
+    """Every call that was made, with its role; for closed answers, the ballots reliability is learnt from.
 
     Models that were not asked, or cancelled once the answer was decided, made no call worth counting.
-    Reliability is agreement with the other models' plurality (``peer_agreement``), never with the run's
-    own winner, which a heavy weighted model would have decided itself.
     """
-    shown = _shown_answers(plan.question, decision)
-    for o in round_.outcomes:
+    q = plan.question
+    for o, b in zip(round_.outcomes, round_.ballots, strict=True):
         if o.status not in ("not_asked", "cancelled"):
-            recorder.call(o.model, o.completion, role="panelist", answer=shown.get(o.model), error=o.error,
+            recorder.call(o.model, o.completion, role="panelist", answer=_shown(q, b), error=o.error,
                           latency_s=o.latency_s)  # fmt: skip
     if decision.aggregator is not None:
         agg = decision.aggregator
         recorder.call(agg.model, agg.completion, role="aggregator", error=agg.error, latency_s=agg.latency_s)
-    if plan.question.answer_type != "long_text":
-        answers = {m: a for m, a in shown.items() if a is not None}
-        for model, agreed in peer_agreement(answers).items():
-            recorder.outcome(model, plan.question.answer_type, agreed)
+    if q.answer_type == "long_text" or recorder.store is None or recorder.run_id is None:
+        return
+    rows = [
+        BallotRow(o.model, b.key, o.completion.usage.completion_tokens if o.completion else None)
+        for o, b in zip(round_.outcomes, round_.ballots, strict=True)
+        if o.ok
+    ]
+    try:
+        record_ballots(recorder.store, recorder.run_id, q.answer_type, decision.key, rows)
+    except StoreError as exc:
+        recorder.notes.append(f"ballots not saved: {exc}")
 
 
-def _shown_answers(q: Question, decision: Decision) -> dict[str, str | None]:
-    return {m: display_answer(q, k) if k else None for m, k in decision.keys.items()}
+def _shown(q: Question, b: Ballot) -> str | None:
+    return display_answer(q, b.key) if b.key else None
 
 
-def _response(o: Outcome, role: str, answer: str | None) -> ModelResponse:
+def _response(o: Outcome, role: str, b: Ballot | None, q: Question) -> ModelResponse:
     return ModelResponse(
         model=o.model,
         role=role,
         status=o.status,
-        answer=answer,
+        answer=_shown(q, b) if b else None,
+        found_by=b.found_by if b and b.key else None,
         excerpt=excerpt(o.completion.text) if o.completion else None,
         latency_s=round(o.latency_s, 3),
         cost_usd=o.completion.cost_usd if o.completion else None,
@@ -291,11 +327,11 @@ def _response(o: Outcome, role: str, answer: str | None) -> ModelResponse:
 
 
 def _shape(plan: Plan, round_: PanelRound, d: Decision, elapsed: float, recorder: RunRecorder) -> ConsensusResult:
-    shown = _shown_answers(plan.question, d)
-    responses = [_response(o, "panelist", shown.get(o.model)) for o in round_.outcomes]
+    q = plan.question
+    responses = [_response(o, "panelist", b, q) for o, b in zip(round_.outcomes, round_.ballots, strict=True)]
     calls = [o for o in round_.outcomes if o.status != "not_asked"]
     if d.aggregator is not None:
-        responses.append(_response(d.aggregator, "aggregator", None))
+        responses.append(_response(d.aggregator, "aggregator", None, q))
         calls.append(d.aggregator)
     return ConsensusResult(
         answer=d.answer,

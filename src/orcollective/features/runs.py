@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 import anyio
 from pydantic import BaseModel, Field
@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from ..errors import InvalidArgument, StoreError
 from ..runtime import Runtime
 from ..store import RunStore
+from ..store.ballots import record_feedback
 from .base import Cli, Feature, Progress, Request
 
 CANCEL_WAIT_S = 2.0  # for a cancelled run to record its end before it is shown
@@ -21,6 +22,9 @@ class RunsRequest(Request):
     limit: Annotated[int, Field(ge=1, le=100)] = 20
     offset: Annotated[int, Field(ge=0, le=1_000_000)] = 0
     cancel: bool = False
+    feedback: Annotated[
+        Literal["right", "wrong"] | None, Field(description="Mark run_id's answer; weighted learns from it")
+    ] = None
 
 
 class RunsResult(BaseModel):
@@ -31,6 +35,12 @@ class RunsResult(BaseModel):
 async def run(rt: Runtime, req: RunsRequest, progress: Progress) -> RunsResult:
     if req.cancel and not req.run_id:
         raise InvalidArgument("cancel needs the run_id of a running run.")
+    if req.feedback is not None:
+        if not req.run_id:
+            raise InvalidArgument("feedback needs run_id: the run whose answer is right or wrong.")
+        found = get_run(rt, req.run_id)
+        answer = record_feedback(store_of(rt), req.run_id, req.feedback)
+        return RunsResult(runs=[], run={**found, "feedback": {"verdict": req.feedback, "answer": answer}})
     if req.run_id:
         if req.cancel:
             job = rt.jobs.cancel(req.run_id)
@@ -50,8 +60,9 @@ async def run(rt: Runtime, req: RunsRequest, progress: Progress) -> RunsResult:
 def summary(result: RunsResult) -> str:
     if result.run is not None:
         r = result.run
+        marked = f"; marked {r['feedback']['verdict']}" if r.get("feedback") else ""
         return f"run {r['id']} ({r['tool']}, {r['status']}), ${r.get('cost_usd') or 0:.6f}, " + (
-            f"{len(r.get('calls') or [])} calls"
+            f"{len(r.get('calls') or [])} calls{marked}"
         )
     lines = [f"{r['id']}  {r['tool']}  {r['status']}  ${r.get('cost_usd') or 0:.6f}  {r.get('summary') or ''}"
              for r in result.runs]  # fmt: skip

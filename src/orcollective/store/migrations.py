@@ -96,10 +96,25 @@ _EXCHANGES = _statements(
     "CREATE INDEX IF NOT EXISTS exchanges_run ON exchanges (run_id)",
 )
 
+_BALLOTS = _statements(
+    # What each model answered in each closed-answer run (reliability without labels, completion lengths),
+    # the answer each run gave, and the user's verdict on it (ground truth).
+    """CREATE TABLE IF NOT EXISTS ballots (
+        id INTEGER PRIMARY KEY, run_id TEXT NOT NULL, model TEXT NOT NULL, answer_type TEXT NOT NULL,
+        key TEXT, completion_tokens INTEGER, created_at REAL NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS ballots_run ON ballots (run_id)",
+    "CREATE INDEX IF NOT EXISTS ballots_model_type ON ballots (model, answer_type)",
+    """CREATE TABLE IF NOT EXISTS run_answers (
+        run_id TEXT PRIMARY KEY, answer_type TEXT NOT NULL, key TEXT, created_at REAL NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS run_answers_type ON run_answers (answer_type, created_at)",
+    "CREATE TABLE IF NOT EXISTS feedback (run_id TEXT PRIMARY KEY, verdict TEXT NOT NULL, created_at REAL NOT NULL)",
+)
+
 MIGRATIONS: tuple[tuple[int, str, Step], ...] = (
     (1, "runs, calls and outcomes", _INITIAL),
     (2, "call details from the completion; the role only in its column", _CALL_DETAILS),
     (3, "the owner process of each run", _RUN_OWNERS),
+    (4, "ballots per closed-answer run, each run's answer and the user's feedback on it", _BALLOTS),
     (5, "benchmarks and their trials; free-model attempts and cooldowns", _BENCHMARKS),
     (6, "each model's exchange of a run, for follow-ups", _EXCHANGES),
 )
