@@ -1,14 +1,13 @@
-"""Pure vote arithmetic: groups, weights from reliability, winner, confidence, agreement, early stop.
+"""Pure vote arithmetic: groups, weights from reliability, winner, agreement, early stop.
 
-Plurality (``vote``) counts each model once; its confidence is the winner's share of parsed answers.
-``weighted`` gives model *i* the log-odds weight ``log(p_i / (1 - p_i))``, where ``p_i`` is the posterior
-mean of its Beta reliability: the weighted majority that is optimal for a choice between the right answer
-and one wrong one. Models' mistakes are correlated in practice (they fall for the same distractor), so a
-shared wrong answer is treated as the one alternative rather than as one of many; a model no better than
-a coin weighs nothing. Its confidence is the posterior of the winner, ``exp(W_a) / sum_b exp(W_b)`` over
-the answers given. Ties go to the answer whose supporters carry more
-weight, then to the answer whose first supporter comes first in the ballots' order (the caller passes
-them in panel order, so a tie never depends on which model happened to answer faster).
+Plurality counts each ballot once. ``weighted`` gives model *i* the weight ``log(p_i * m / (1 - p_i))``
+(``reliability_weight``), where ``p_i`` is its learnt reliability and ``m`` the effective number of wrong
+answers a wrong model picks from: summing these over an answer's supporters ranks answers as their
+posterior does (``reliability.posterior``, which also gives the confidence). A model no better than
+chance weighs nothing. ``tally``'s own confidence is the share (plain) or the softmax of the weights; the
+consensus reports the posterior instead. Ties go to the answer whose supporters carry more weight, then
+to the answer whose first supporter comes first in the ballots' order (the caller passes them in panel
+order, so a tie never depends on which model happened to answer faster).
 """
 
 from __future__ import annotations

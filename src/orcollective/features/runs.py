@@ -22,9 +22,7 @@ class RunsRequest(Request):
     limit: Annotated[int, Field(ge=1, le=100)] = 20
     offset: Annotated[int, Field(ge=0, le=1_000_000)] = 0
     cancel: bool = False
-    feedback: Annotated[
-        Literal["right", "wrong"] | None, Field(description="Mark run_id's answer; weighted learns from it")
-    ] = None
+    feedback: Literal["right", "wrong"] | None = None
 
 
 class RunsResult(BaseModel):
@@ -86,7 +84,7 @@ FEATURE = Feature(
     name="runs",
     group="runs",
     kind="read_local",
-    description="Recent runs, or one run by id with its calls and costs.",
+    description="Recent runs, or one run by id with its calls and costs; cancel it or mark its answer right/wrong.",
     request=RunsRequest,
     result=RunsResult,
     run=run,
