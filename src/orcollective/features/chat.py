@@ -318,7 +318,7 @@ FEATURE = Feature(
     cli=Cli(
         command="ask",
         arguments=("model", "prompt"),
-        hidden=("messages", "images", "files", "routing", "response_format", "tools", "tool_choice"),
+        hidden=("messages", "images", "routing", "response_format", "tools", "tool_choice"),
         flags={"fallback_models": "--fallback"},
     ),
 )

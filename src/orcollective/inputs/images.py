@@ -185,6 +185,7 @@ def read_local(
     swapped in after the path check is refused instead of blocking the read.
     """
     label = f"'{_short(text)}'"
+    kind = "file" if noun == "File" else f"{noun.lower()} file"
     path = Path(os.path.expanduser(text))
     if not path.is_absolute() and roots:
         path = roots[0] / path
@@ -202,14 +203,14 @@ def read_local(
         fd = os.open(resolved, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError as exc:
         start = f" (relative paths start at {roots[0]})" if roots else ""
-        raise InvalidArgument(f"No {noun.lower()} file at {label}; check the path{start}.") from exc
+        raise InvalidArgument(f"No {kind} at {label}; check the path{start}.") from exc
     except OSError as exc:
-        raise InvalidArgument(f"Cannot open {noun.lower()} file {label} ({exc.strerror}); check the path.") from exc
+        raise InvalidArgument(f"Cannot open {kind} {label} ({exc.strerror}); check the path.") from exc
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             article = "an" if noun[0] in "AEIOU" else "a"
-            raise InvalidArgument(f"{noun} path {label} is not a regular file; pass {article} {noun.lower()} file.")
+            raise InvalidArgument(f"{noun} path {label} is not a regular file; pass {article} {kind}.")
         if info.st_size > max_bytes:
             raise too_big(label, info.st_size, max_bytes, noun)
         chunks, size = [], 0
@@ -218,9 +219,7 @@ def read_local(
             chunks.append(chunk)
             size += len(chunk)
     except OSError as exc:
-        raise InvalidArgument(
-            f"Cannot read {noun.lower()} file {label} ({exc.strerror}); check its permissions."
-        ) from exc
+        raise InvalidArgument(f"Cannot read {kind} {label} ({exc.strerror}); check its permissions.") from exc
     finally:
         os.close(fd)
     data = b"".join(chunks)

@@ -90,10 +90,10 @@ class Routing(_Strict):
 class CallOptions(BaseModel):
     """The arguments every model-calling tool shares; inherit it beside ``features.base.Request``."""
 
-    files: Annotated[list[str], Field(description="PDF or text: paths, URLs or base64")] | None = None
+    files: Annotated[list[str] | None, Field(description="PDF or text: paths, URLs or base64")] = None
     pdf_engine: PdfEngine | None = None
     web_search: bool | None = None
-    max_results: Annotated[int, Field(ge=1, le=20)] | None = None
+    max_results: Annotated[int | None, Field(ge=1, le=20)] = None
     routing: Annotated[Routing, Field(default_factory=Routing, description="Prices in USD per 1M tokens")]
 
 
