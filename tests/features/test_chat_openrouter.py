@@ -92,12 +92,19 @@ async def test_routing_knobs_become_the_provider_object(simulator, tmp_path):
         "max_prompt_price": 1, "max_completion_price": 2.5, "data_collection": "deny", "zdr": True,
         "only": ["anthropic"], "ignore": ["together"], "quantizations": ["fp8"], "require_parameters": True,
     }  # fmt: skip
-    _, sent = await chat(simulator, tmp_path, routing=routing)
+    result, sent = await chat(simulator, tmp_path, routing=routing)
+    assert result["provider"] == "anthropic"  # the simulator serves from the first provider in order
     assert sent["provider"] == {
         "order": ["anthropic", "deepinfra/turbo"], "allow_fallbacks": False, "sort": "throughput",
         "max_price": {"prompt": 1, "completion": 2.5}, "data_collection": "deny", "zdr": True,
         "only": ["anthropic"], "ignore": ["together"], "quantizations": ["fp8"], "require_parameters": True,
     }  # fmt: skip
+
+
+async def test_a_max_price_below_the_model_price_fails_naming_it(simulator, tmp_path):
+    """max_price is a hard filter upstream: a model priced above it is not served, and the error says why."""
+    error, _ = await chat(simulator, tmp_path, routing={"max_prompt_price": 0.05})
+    assert "max_price.prompt = 0.05" in error
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
-from .features import Route, extras, file_text, heal, invalid_features, response_cache_key, route
+from .features import (
+    Route,
+    extras,
+    file_text,
+    heal,
+    invalid_features,
+    over_max_price,
+    response_cache_key,
+    route,
+    routed_provider,
+)
 from .gate import Gate, error
 from .limits import FreeLimits
 from .scripts import (
@@ -126,7 +136,11 @@ class ChatEndpoint:
                 return Response(status_code=204)  # never delivered: the client has gone
             if waited == "stopping":
                 return error(503, "Service temporarily unavailable: the simulator is stopping")
-            provider = script.provider or provider_for(model_id)
+            record = self._state.model(model_id) or {}
+            if too_dear := over_max_price(body, record.get("pricing") or {}):
+                failure = error(404, too_dear)
+                continue
+            provider = script.provider or routed_provider(body, provider_for(model_id))
             if fault in HTTP_FAULTS:
                 status, payload, headers = fault_reply(fault, model_id, provider, body, script.retry_after_s)
                 failure = JSONResponse(payload, status, headers=headers)

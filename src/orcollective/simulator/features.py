@@ -131,6 +131,27 @@ def extras(body: dict, script: Any, answer_text: str, where: Route) -> Extras:
     return out
 
 
+def routed_provider(body: dict, default: str) -> str:
+    """The provider the ``provider`` routing object picks: the first of ``order`` (or ``only``), as sent."""
+    routing = body.get("provider") if isinstance(body.get("provider"), dict) else {}
+    for key in ("order", "only"):
+        slugs = routing.get(key)
+        if isinstance(slugs, list) and slugs and isinstance(slugs[0], str):
+            return slugs[0]
+    return default
+
+
+def over_max_price(body: dict, pricing: dict[str, str]) -> str | None:
+    """Why ``provider.max_price`` (USD per 1M tokens) rules the model out, or None."""
+    routing = body.get("provider") if isinstance(body.get("provider"), dict) else {}
+    limits = routing.get("max_price") if isinstance(routing.get("max_price"), dict) else {}
+    for key in ("prompt", "completion"):
+        limit = limits.get(key)
+        if isinstance(limit, (int, float)) and Decimal(pricing.get(key, "0")) * 1_000_000 > Decimal(str(limit)):
+            return f"No endpoints found that match max_price.{key} = {limit}"
+    return None
+
+
 def heal(body: dict, text: str) -> str:
     """The ``response-healing`` plugin (non-streaming JSON replies only): JSON out of fences or prose."""
     wants_json = (body.get("response_format") or {}).get("type") in ("json_object", "json_schema")

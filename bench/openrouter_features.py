@@ -1,0 +1,164 @@
+"""OpenRouter features through the chat tool: for each one, the argument, what reached the simulator
+(an excerpt of the request body or headers) and what the result shows; plus the tools/list size.
+
+Every row is one real call: the in-memory MCP client -> the server -> the loopback simulator over HTTP.
+
+    uv run python bench/openrouter_features.py
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import machine, parse_args, settings_for, table, temp_dir, write_json  # noqa: E402
+
+PDF = b"%PDF-1.4\nBT (The code word is heron) Tj ET\n%%EOF\n"
+SCHEMA = {"type": "json_schema", "json_schema": {"name": "a", "schema": {"type": "object", "required": ["a"]}}}
+TOOL = {"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}
+LONG_SYSTEM = "You are a careful reader. " * 200
+
+Pick = Callable[[dict, dict], Any]
+
+
+def cut(value: Any, limit: int = 70) -> str:
+    text = " ".join(value.split()) if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# feature, chat arguments, what to show of the request (body, headers), what to show of the result
+CASES: list[tuple[str, dict, Pick, Pick]] = [
+    ("PDF file", {"files": ["memo.pdf"], "pdf_engine": "mistral-ocr"},
+     lambda b, h: {"part": b["messages"][-1]["content"][-1]["type"], "plugins": b["plugins"]},
+     lambda r, _: r["text"][r["text"].find("The code"):][:30]),
+    ("text file", {"files": ["notes.md"]},
+     lambda b, h: b["messages"][-1]["content"][-1]["text"][:30],
+     lambda r, _: "echoed: " + str("Plums are purple" in r["text"])),
+    ("web search", {"web_search": True, "max_results": 2},
+     lambda b, h: b["tools"], lambda r, _: [s["url"].split("?")[0] for s in r["sources"]]),
+    ("routing", {"routing": {"provider_order": ["groq"], "sort": "throughput", "data_collection": "deny",
+                             "zdr": True, "max_prompt_price": 1}},
+     lambda b, h: b["provider"], lambda r, _: f"served by {r['provider']}"),
+    ("routing max_price", {"routing": {"max_prompt_price": 0.01}},
+     lambda b, h: b["provider"], lambda r, _: r["error"]),
+    ("variant :nitro", {"model": "openai/gpt-4o-mini:nitro"},
+     lambda b, h: b["model"], lambda r, _: f"model {r['model']}"),
+    ("variant :thinking", {"model": "moonshotai/kimi-k2-thinking:thinking"},
+     lambda b, h: b["model"], lambda r, _: {"reasoning": r["reasoning"][:24]}),
+    ("openrouter/auto", {"model": "openrouter/auto", "routing": {"allowed_models": ["anthropic/*"]}},
+     lambda b, h: b["plugins"], lambda r, _: f"model {r['model']}"),
+    ("preset", {"model": "@preset/house"}, lambda b, h: b["model"], lambda r, _: f"model {r['model']}"),
+    ("reasoning", {"model": "b/thinker", "reasoning_effort": "high"},
+     lambda b, h: b["reasoning"], lambda r, _: {"text": r["text"], "reasoning": r["reasoning"]}),
+    ("reasoning_exclude", {"model": "b/thinker", "reasoning_max_tokens": 200, "reasoning_exclude": True},
+     lambda b, h: b["reasoning"], lambda r, _: {"reasoning": r["reasoning"], "tokens": r["usage"]["reasoning_tokens"]}),
+    ("structured output", {"model": "b/json", "response_format": SCHEMA},
+     lambda b, h: b["response_format"]["type"], lambda r, _: {"json": r["json"], "json_error": r["json_error"]}),
+    ("json_repair", {"model": "b/fenced", "response_format": SCHEMA, "json_repair": True},
+     lambda b, h: {"plugins": b["plugins"], "stream": b["stream"]}, lambda r, _: {"json": r["json"]}),
+    ("tool calls", {"model": "b/caller", "tools": [TOOL], "tool_choice": "auto"},
+     lambda b, h: {"tools": len(b["tools"]), "tool_choice": b["tool_choice"]},
+     lambda r, _: [(t["name"], t["arguments"]) for t in r["tool_calls"]]),
+    ("prompt cache (1st)", {"model": "anthropic/claude-3.5-haiku", "system": LONG_SYSTEM, "cache": "prompt"},
+     lambda b, h: b["messages"][0]["content"][-1]["cache_control"],
+     lambda r, _: {"cached": r["usage"]["cached_tokens"], "cost": r["cost_usd"]}),
+    ("prompt cache (2nd)", {"model": "anthropic/claude-3.5-haiku", "system": LONG_SYSTEM, "cache": "prompt"},
+     lambda b, h: b["messages"][0]["content"][-1]["cache_control"],
+     lambda r, _: {"cached": r["usage"]["cached_tokens"], "cost": r["cost_usd"], "saved": r["cache_saving_usd"]}),
+    ("response cache (1st)", {"model": "openai/gpt-4o-mini", "cache": "response"},
+     lambda b, h: {"X-OpenRouter-Cache": h.get("x-openrouter-cache")},
+     lambda r, _: {"hit": r["cache_hit"], "cost": r["cost_usd"]}),
+    ("response cache (2nd)", {"model": "openai/gpt-4o-mini", "cache": "response"},
+     lambda b, h: {"X-OpenRouter-Cache": h.get("x-openrouter-cache")},
+     lambda r, _: {"hit": r["cache_hit"], "cost": r["cost_usd"]}),
+    ("generation stats", {}, lambda b, h: "GET /generation?id= (asked later)",
+     lambda r, stats: stats),
+]  # fmt: skip
+
+
+async def run_cases(sim: Any, workdir: Path) -> list[dict]:
+    from mcp import Client
+    from pydantic import SecretStr
+
+    from orcollective.mcp import build_server
+    from orcollective.openrouter import OpenRouterClient, RetryPolicy
+
+    (workdir / "memo.pdf").write_bytes(PDF)
+    (workdir / "notes.md").write_text("# Notes\nPlums are purple.\n")
+    settings = settings_for(sim.base_url, sim.api_key, workdir, image_roots=[str(workdir)])
+    rows = []
+    async with Client(build_server(settings)) as client:
+        for feature, arguments, sent, shown in CASES:
+            result = await client.call_tool("chat", {"model": "sim/echo", "prompt": "Read it.", **arguments})
+            request = [r for r in sim.requests if r.path.endswith("/chat/completions")][-1]
+            text = " ".join(c.text for c in result.content if c.type == "text")
+            if result.is_error and "max_price" not in feature:
+                raise SystemExit(f"{feature}: {text}")
+            r = {"error": text} if result.is_error else result.structured_content
+            stats = None
+            if feature == "generation stats":
+                async with OpenRouterClient(sim.base_url, SecretStr(sim.api_key), retry=RetryPolicy()) as c:
+                    got = await c.generation_stats(r["generation_id"])
+                stats = {"provider": got.provider_name, "native_prompt": got.native_tokens_prompt,
+                         "total_cost": got.total_cost}  # fmt: skip
+            rows.append(
+                {"feature": feature, "argument": cut({k: v for k, v in arguments.items() if k != "system"} or
+                                                     {"run_id": r["run_id"]}),
+                 "request": cut(sent(request.json, request.headers)), "result": cut(shown(r, stats))}
+            )  # fmt: skip
+    return rows
+
+
+async def tools_list_size(sim: Any, workdir: Path) -> dict:
+    """tools/list with every tool on, measured as tests/mcp/test_surface.py does."""
+    from mcp import Client
+
+    from orcollective.mcp import build_server
+    from orcollective.settings import TOOL_GROUPS
+
+    settings = settings_for(sim.base_url, sim.api_key, workdir, tools=list(TOOL_GROUPS))
+    async with Client(build_server(settings)) as client:
+        tools = [t.model_dump(by_alias=True, mode="json", exclude_none=True) for t in (await client.list_tools()).tools]
+    inputs = [{k: t[k] for k in ("name", "description", "inputSchema")} for t in tools]
+    chat = next(t for t in tools if t["name"] == "chat")
+
+    def size(value: Any) -> int:
+        return len(json.dumps(value, separators=(",", ":")))
+
+    return {
+        "tools": len(tools),
+        "whole_chars": size(tools),
+        "input_side_chars": size(inputs),
+        "chat_whole_chars": size(chat),
+        "chat_input_schema_chars": size(chat["inputSchema"]),
+        "chat_output_schema_chars": size(chat.get("outputSchema", {})),
+    }
+
+
+def main() -> None:
+    args = parse_args("openrouter_features", __doc__.splitlines()[0])
+    from orcollective.simulator import ScriptedModel, Simulator
+
+    scripts = [
+        ScriptedModel("b/thinker", reply="42", reasoning="six times seven"),
+        ScriptedModel("b/json", reply='{"a": 7}'),
+        ScriptedModel("b/fenced", reply='Here:\n```json\n{"a": 7,}\n```'),
+        ScriptedModel("b/caller", tool_calls=[{"name": "get_weather", "arguments": {"city": "Paris"}}]),
+    ]
+    with temp_dir("features") as workdir, Simulator(scripts, presets={"house": {"model": "sim/echo"}}) as sim:
+        rows = asyncio.run(run_cases(sim, workdir))
+        size = asyncio.run(tools_list_size(sim, workdir))
+    table("OpenRouter features through chat", ["feature", "argument", "request (excerpt)", "result shows"],
+          [[r["feature"], r["argument"], r["request"], r["result"]] for r in rows])  # fmt: skip
+    table("tools/list size (characters, every tool on)", list(size), [list(size.values())])
+    write_json(args.out, {"quick": args.quick, "machine": machine(), "features": rows, "tools_list": size})
+
+
+if __name__ == "__main__":
+    main()
