@@ -133,7 +133,7 @@ def extras(body: dict, script: Any, answer_text: str, where: Route) -> Extras:
 
 def routed_provider(body: dict, default: str) -> str:
     """The provider the ``provider`` routing object picks: the first of ``order`` (or ``only``), as sent."""
-    routing = body.get("provider") if isinstance(body.get("provider"), dict) else {}
+    routing = _object(body.get("provider"))
     for key in ("order", "only"):
         slugs = routing.get(key)
         if isinstance(slugs, list) and slugs and isinstance(slugs[0], str):
@@ -143,8 +143,7 @@ def routed_provider(body: dict, default: str) -> str:
 
 def over_max_price(body: dict, pricing: dict[str, str]) -> str | None:
     """Why ``provider.max_price`` (USD per 1M tokens) rules the model out, or None."""
-    routing = body.get("provider") if isinstance(body.get("provider"), dict) else {}
-    limits = routing.get("max_price") if isinstance(routing.get("max_price"), dict) else {}
+    limits = _object(_object(body.get("provider")).get("max_price"))
     for key in ("prompt", "completion"):
         limit = limits.get(key)
         if isinstance(limit, (int, float)) and Decimal(pricing.get(key, "0")) * 1_000_000 > Decimal(str(limit)):
@@ -196,6 +195,10 @@ class PromptCache:
 
 def response_cache_key(model: str, body: dict) -> str:
     return hashlib.sha256(f"{model}\n{dumps(body)}".encode()).hexdigest()
+
+
+def _object(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
 
 
 def _parts(body: dict) -> list[dict]:
