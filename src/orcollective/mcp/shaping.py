@@ -45,17 +45,47 @@ def validation_line(problems: list[str]) -> str:
     return "Invalid arguments: " + "; ".join(problems) + ". Fix them and call again."
 
 
+# Limits the Request model enforces itself, refusing a value with one line that names the limit. The
+# published input schemas leave them out: tools/list is read into every session's context.
+SERVER_CHECKED = (
+    "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minItems", "maxItems", "minLength", "maxLength",
+)  # fmt: skip
+
+
 def compact_schema(schema: dict, *, inputs: bool) -> dict:
-    """A smaller schema that accepts the same values, portable to strict clients.
+    """A smaller schema, portable to strict clients.
 
     Generated ``title`` keys and ``additionalProperties: true`` (the default) go; an optional input
     ``anyOf [T, null]`` with default ``null`` becomes plain ``T`` (leaving it out means the same);
     every other nullable stays an ``anyOf`` of single types, never a ``type`` array, which clients that
-    map schemas onto a one-type dialect (Gemini's OpenAPI subset) reject. Output schemas drop
-    ``required``, since every result always carries every field.
+    map schemas onto a one-type dialect (Gemini's OpenAPI subset) reject.
+
+    Inputs also drop the limits in ``SERVER_CHECKED``, ``default: false`` (leaving a switch out means
+    off) and ``additionalProperties: false`` on nested objects: the Request model checks all of it and
+    says which limit a value broke. Outputs drop ``required`` (every result carries every field) and
+    describe nested objects as ``{"type": "object"}``: a client reads the top level from the schema and
+    the rest from the result.
     """
     _compact(schema, inputs=inputs)
+    if not inputs:
+        schema.pop("$defs", None)
+        _shallow(schema)
     return schema
+
+
+def _shallow(node: Any) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _shallow(item)
+    elif isinstance(node, dict):
+        for key, value in list(node.items()):
+            if isinstance(value, dict) and "$ref" in value:
+                node[key] = {"type": "object"}
+            elif isinstance(value, list):
+                node[key] = [{"type": "object"} if isinstance(v, dict) and "$ref" in v else v for v in value]
+                _shallow(node[key])
+            else:
+                _shallow(value)
 
 
 def _compact(node: Any, *, inputs: bool) -> None:
@@ -76,6 +106,14 @@ def _compact(node: Any, *, inputs: bool) -> None:
         del node["title"]
     if node.get("additionalProperties") is True:
         del node["additionalProperties"]
+    if inputs:
+        for key in SERVER_CHECKED:
+            if isinstance(node.get(key), (int, float)):
+                del node[key]
+        if node.get("default", ...) is False:
+            del node["default"]
+        if node.get("additionalProperties") is False and "properties" in node:
+            del node["additionalProperties"]
     if not inputs and isinstance(node.get("required"), list):
         del node["required"]
     for key, value in node.items():
