@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from conftest import no_wait, settings_for
 from orcollective.cli import app
+from orcollective.cli.extensions import EXTENSIONS
 from orcollective.features import FEATURES, Feature
 from orcollective.mcp import build_server
 
@@ -41,10 +42,14 @@ async def test_the_mcp_schema_is_the_request_model(simulator, tmp_path):
 
 @pytest.mark.parametrize("feature", [f for f in FEATURES if f.cli], ids=lambda f: f.name)
 def test_the_cli_options_are_the_request_model(feature: Feature, commands):
-    """Each command offers every Request field it does not leave to MCP, plus --json, and nothing else."""
+    """Each command offers every Request field it does not leave to MCP, plus --json and its terminal-only
+    options (cli/extensions.py), and nothing else."""
     assert feature.cli is not None
     command = commands[feature.cli.command]
-    offered = {p.name for p in command.params} - {"as_json"}
+    terminal_only = (
+        {p.name for p in EXTENSIONS[feature.cli.command].params} if feature.cli.command in EXTENSIONS else set()
+    )
+    offered = {p.name for p in command.params} - {"as_json"} - terminal_only
     fields = set(feature.request.model_fields)
     assert offered <= fields
     left_out = fields - offered

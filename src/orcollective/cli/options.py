@@ -66,12 +66,17 @@ def _decls(feature: Feature, name: str) -> list[str]:
 
 def _cli_type(field: FieldInfo) -> Any:
     """The type Typer parses the option as, or None when the field cannot be typed on a command line."""
-    annotation = _strip_none(field.annotation)
+    annotation = _plain(_strip_none(field.annotation))
     if get_origin(annotation) is Literal or annotation in SIMPLE:
         return annotation
-    if get_origin(annotation) is list and get_args(annotation) == (str,):
+    if get_origin(annotation) is list and [_plain(a) for a in get_args(annotation)] == [str]:
         return list[str]
     return None
+
+
+def _plain(annotation: Any) -> Any:
+    """``Annotated[str, validator]`` -> ``str``: the command line parses the type; the model validates."""
+    return get_args(annotation)[0] if get_origin(annotation) is Annotated else annotation
 
 
 def _strip_none(annotation: Any) -> Any:
