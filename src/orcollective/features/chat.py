@@ -28,6 +28,13 @@ ModelId = Annotated[str, AfterValidator(check_model_id)]
 EPHEMERAL = {"type": "ephemeral"}
 
 
+def _positive(value: int | None) -> int | None:
+    # A validator rather than schema bounds: tools/list stays smaller.
+    if value is not None and not 1 <= value <= 1_000_000:
+        raise ValueError("use 1 to 1000000")
+    return value
+
+
 class ChatRequest(Request, CallOptions):
     model: Annotated[ModelId, Field(description="e.g. openai/gpt-4o[:nitro|:floor|:thinking|:free], @preset/x")]
     prompt: str | None = None
@@ -39,7 +46,7 @@ class ChatRequest(Request, CallOptions):
     temperature: Annotated[float | None, Field(ge=0, le=2)] = None
     max_tokens: Annotated[int | None, Field(ge=1, le=1_000_000)] = None
     reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"] | None = None
-    reasoning_max_tokens: Annotated[int | None, Field(ge=1, le=1_000_000)] = None
+    reasoning_max_tokens: Annotated[int | None, AfterValidator(_positive)] = None
     reasoning_exclude: bool | None = None
     fallback_models: Annotated[list[ModelId] | None, Field(description="Tried in order on failure")] = None
     response_format: Annotated[dict | None, AfterValidator(check_response_format)] = None

@@ -52,6 +52,12 @@ def _price(value: float) -> float:
     return value
 
 
+def _results(value: int | None) -> int | None:
+    if value is not None and not 1 <= value <= 20:
+        raise ValueError("max_results is 1 to 20")
+    return value
+
+
 Slugs = Annotated[list[str], AfterValidator(_slugs)]
 _PRICES = {"max_prompt_price", "max_completion_price"}
 Price = Annotated[float, AfterValidator(_price)]
@@ -61,8 +67,14 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
+def _no_extra_in_schema(schema: dict) -> None:
+    # Unknown keys are still refused by the model; the schema stays smaller without saying so.
+    schema.pop("additionalProperties", None)
+
+
 class Routing(_Strict):
     # No docstring: it would be the schema's description in every tools/list.
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, json_schema_extra=_no_extra_in_schema)
     provider_order: Slugs | None = None
     allow_fallbacks: bool | None = None
     sort: Literal["price", "throughput", "latency"] | None = None
@@ -93,7 +105,7 @@ class CallOptions(BaseModel):
     files: Annotated[list[str] | None, Field(description="PDF or text: paths, URLs or base64")] = None
     pdf_engine: PdfEngine | None = None
     web_search: bool | None = None
-    max_results: Annotated[int | None, Field(ge=1, le=20)] = None
+    max_results: Annotated[int | None, AfterValidator(_results)] = None
     routing: Annotated[Routing, Field(default_factory=Routing, description="Prices in USD per 1M tokens")]
 
 
