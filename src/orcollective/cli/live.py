@@ -47,7 +47,8 @@ class LiveProgress(Progress):
         self.started = time.monotonic()
         self.rows: dict[str, Row] = {}
         self.message = ""
-        self.done, self.total = 0.0, None  # steps of a counted job (a benchmark's trials), for the bar
+        self.done: float = 0.0
+        self.total: float | None = None  # steps of a counted job (a benchmark's trials), for the bar
         self.streamed = 0
         self.ends_with_newline = True
         self.live: Live | None = None
