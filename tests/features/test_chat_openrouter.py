@@ -135,6 +135,21 @@ async def test_variants_are_checked_against_the_catalog_and_sent_as_given(simula
     assert result["reasoning"].startswith("Thinking about") and not result["text"].startswith("Thinking")
 
 
+async def test_free_variants_must_be_in_the_catalog(simulator, tmp_path):
+    """A :free id is a catalog id of its own: a listed one answers, an unlisted one is refused with suggestions."""
+    result, sent = await chat(simulator, tmp_path, model="meta-llama/llama-3.3-70b-instruct:free")
+    assert sent["model"] == result["model"] == "meta-llama/llama-3.3-70b-instruct:free" and result["cost_usd"] == 0
+    error, _ = await chat(simulator, tmp_path, model="openai/gpt-4o:free")
+    assert "openai/gpt-4o:free" in error and "list_models" in error
+
+
+async def test_web_search_joins_the_callers_tools(simulator, tmp_path):
+    """With tools and web_search both given, the function tools come first and the search tool after."""
+    tools = [{"type": "function", "function": {"name": "f"}}]
+    _, sent = await chat(simulator, tmp_path, tools=tools, web_search=True)
+    assert sent["tools"] == [*tools, {"type": "openrouter:web_search"}]
+
+
 async def test_auto_router_takes_allowed_models(simulator, tmp_path):
     """openrouter/auto sends allowed_models through the auto-router plugin; the result names the model used."""
     result, sent = await chat(simulator, tmp_path, model="openrouter/auto", routing={"allowed_models": ["anthropic/*"]})
