@@ -244,7 +244,7 @@ def parse(model: type[_Wire], payload: Any, who: str) -> Any:
         return model.model_validate(payload)
     except ValidationError as exc:
         where = ".".join(str(p) for p in exc.errors()[0]["loc"]) or "body"
+        fix = "try again shortly" if who.startswith("/") else "try again or pick another model"
         raise MalformedResponse(
-            f"The provider returned a malformed reply for {who} (bad '{where[:60]}'); try again or pick another model.",
-            model=who,
+            f"The provider returned a malformed reply for {who} (bad '{where[:60]}'); {fix}.", model=who
         ) from exc
