@@ -17,7 +17,16 @@ from typing import Literal
 from urllib.parse import unquote, urlsplit
 
 from ..errors import InvalidArgument
-from .images import _URL_SCHEME, ImagePolicy, _short, checked_url, decode_base64, looks_like_base64, read_local
+from .images import (
+    _URL_SCHEME,
+    ImagePolicy,
+    _short,
+    checked_url,
+    decode_base64,
+    looks_like_base64,
+    read_local,
+    split_data_url,
+)
 
 MAX_FILES = 10
 PdfEngine = Literal["native", "cloudflare-ai", "mistral-ocr"]
@@ -99,13 +108,9 @@ def file_part(source: str, policy: FilePolicy) -> dict:
 
 
 def _from_data_url(url: str, policy: FilePolicy) -> dict:
-    header, comma, payload = url.partition(",")
-    label = f"data URL '{_short(url)}'"
-    params = [p.strip().lower() for p in header[5:].split(";")]
-    if not comma or "base64" not in params[1:]:
-        raise InvalidArgument(f"File {label} is not base64-encoded; use data:application/pdf;base64,<data>.")
+    mime, payload, label = split_data_url(url, "File", "application/pdf")
     data = decode_base64(payload, label, policy.max_bytes, "File", _HINT)
-    if params[0].startswith("image/"):
+    if mime.startswith("image/"):
         raise InvalidArgument(f"File {label} is an image; pass it in 'images' instead.")
     return _classify("document", data, label, policy)
 

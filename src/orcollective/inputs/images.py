@@ -162,17 +162,21 @@ def decode_base64(text: str, label: str, max_bytes: int, noun: str = "Image", hi
         raise bad from exc
 
 
-def _from_data_url(url: str, policy: ImagePolicy) -> str:
-    """A ``data:image/...;base64,`` URL checked and normalised; the MIME type comes from the content."""
+def split_data_url(url: str, noun: str = "Image", example: str = "image/png") -> tuple[str, str, str]:
+    """(MIME type, base64 payload, a label to quote) of a ``data:<type>;base64,<payload>`` URL."""
     header, comma, payload = url.partition(",")
     label = f"data URL '{_short(url)}'"
     params = [p.strip().lower() for p in header[5:].split(";")]
     if not comma or "base64" not in params[1:]:
-        raise InvalidArgument(f"Image {label} is not base64-encoded; use data:image/png;base64,<data>.")
-    if params[0] and not params[0].startswith("image/"):
-        raise InvalidArgument(
-            f"Image {label} has type '{_short(params[0], 30)}', not an image; pass a data:image/... URL."
-        )
+        raise InvalidArgument(f"{noun} {label} is not base64-encoded; use data:{example};base64,<data>.")
+    return params[0], payload, label
+
+
+def _from_data_url(url: str, policy: ImagePolicy) -> str:
+    """A ``data:image/...;base64,`` URL checked and normalised; the MIME type comes from the content."""
+    mime, payload, label = split_data_url(url)
+    if mime and not mime.startswith("image/"):
+        raise InvalidArgument(f"Image {label} has type '{_short(mime, 30)}', not an image; pass a data:image/... URL.")
     return _to_data_url(decode_base64(payload, label, policy.max_bytes), label, policy)
 
 
