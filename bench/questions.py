@@ -1,14 +1,18 @@
 """The consensus benchmark's question bank and its simulated panel, both decided by one seed.
 
-60 questions with a known key: 30 multiple choice (options A-D on their own lines, shuffled by the
-seed) and 30 numeric (arithmetic and word problems with integer answers). Each question has one
-"attractive wrong answer" (a shared distractor) that wrong models fall for most of the time.
+100 questions with a known key: 50 multiple choice (options A-D shuffled by the seed, one per line,
+inline "A) x B) y" or "(a) x" lines) and 50 numeric (arithmetic and word problems with integer answers),
+in the order 30 choice, 30 number, 20 choice, 20 number (so the first 60 are the older 60-question bank).
+Each question has one "attractive wrong answer" (a shared distractor) that wrong models fall for most of
+the time: their errors are correlated.
 
 Each panel model is right on exactly ``round(accuracy * n)`` questions (chosen by the seed); when
 wrong it gives the shared distractor with probability ``DISTRACTOR_SHARE``, else another wrong answer
 of its own. Every model writes its answers in its own styles ("**Answer: B**", "(B)", "6,758",
-"\\boxed{6758}", a chain of thought full of other numbers, ...). Everything is a pure function of the
-seed, so the simulator process and the benchmark compute the same intended answers.
+"\\boxed{6758}", a chain of thought full of other numbers, options ruled out before the choice, a first
+guess revised, an afterthought after the answer, a <think> block, a result followed by a derived number).
+Everything is a pure function of the seed, so the simulator process and the benchmark compute the same
+intended answers.
 """
 
 from __future__ import annotations
@@ -72,11 +76,49 @@ CHOICE_FACTS = [
 ]
 
 
+MORE_CHOICE_FACTS = [
+    ("Which planet is closest to the Sun?", "Mercury", "Venus", "Earth", "Mars"),
+    ("What is the chemical symbol for sodium?", "Na", "So", "Sd", "S"),
+    ("Who wrote the play Hamlet?", "William Shakespeare", "Christopher Marlowe", "Ben Jonson", "John Milton"),
+    ("What is the capital of Brazil?", "Brasilia", "Rio de Janeiro", "Sao Paulo", "Salvador"),
+    ("Which is the largest planet in the Solar System?", "Jupiter", "Saturn", "Neptune", "Uranus"),
+    ("How many continents are there on Earth?", "7", "6", "5", "8"),
+    ("What is the freezing point of water in degrees Celsius?", "0", "32", "-10", "4"),
+    (
+        "Which scientist proposed the three laws of motion?",
+        "Isaac Newton",
+        "Galileo Galilei",
+        "Johannes Kepler",
+        "Albert Einstein",
+    ),  # fmt: skip
+    ("What is the hardest known mineral on the Mohs scale?", "Diamond", "Topaz", "Quartz", "Corundum"),
+    ("Which country has the largest population as of 2024?", "India", "China", "United States", "Indonesia"),
+    ("What is the longest river in Africa?", "Nile", "Congo", "Niger", "Zambezi"),
+    ("What is the powerhouse of the cell?", "Mitochondrion", "Nucleus", "Ribosome", "Golgi apparatus"),
+    ("Which gas do plants absorb for photosynthesis?", "Carbon dioxide", "Oxygen", "Nitrogen", "Hydrogen"),
+    (
+        "Who was the first person to walk on the Moon?",
+        "Neil Armstrong",
+        "Buzz Aldrin",
+        "Yuri Gagarin",
+        "Michael Collins",
+    ),  # fmt: skip
+    ("What is the capital of Turkey?", "Ankara", "Istanbul", "Izmir", "Antalya"),
+    ("Which language has the most native speakers?", "Mandarin Chinese", "English", "Spanish", "Hindi"),
+    ("What is the largest bone in the human body?", "Femur", "Tibia", "Humerus", "Pelvis"),
+    ("Which element is the most abundant in Earth's crust?", "Oxygen", "Silicon", "Iron", "Aluminium"),
+    ("In which year did World War II end?", "1945", "1944", "1946", "1939"),
+    ("What is the smallest country in the world by area?", "Vatican City", "Monaco", "San Marino", "Liechtenstein"),
+]
+
+
 def build_bank(seed: int = SEED) -> list[Question]:
-    """The 60 questions, in a fixed order: choice first, then number."""
+    """The 100 questions, in a fixed order: 30 choice, 30 number, 20 choice, 20 number."""
     rng = random.Random(f"{seed}:bank")
     bank = [_choice(i, fact, rng) for i, fact in enumerate(CHOICE_FACTS)]
     bank += [_number(i, rng) for i in range(30)]
+    bank += [_choice(30 + i, fact, rng) for i, fact in enumerate(MORE_CHOICE_FACTS)]
+    bank += [_number(i, rng) for i in range(30, 50)]
     return bank
 
 
@@ -86,13 +128,18 @@ def _choice(i: int, fact: tuple[str, ...], rng: random.Random) -> Question:
     rng.shuffle(texts)
     options = {letter: text for letter, text in zip("ABCD", texts, strict=True)}
     letter_of = {text: letter for letter, text in options.items()}
-    lines = "\n".join(f"{letter}) {text}" for letter, text in options.items())
-    return Question(f"c{i:02d}", "choice", f"{question}\n{lines}", letter_of[right], letter_of[lure], options)
+    if i < 30 or i % 3 == 0:
+        lines = "\n" + "\n".join(f"{letter}) {text}" for letter, text in options.items())
+    elif i % 3 == 1:  # inline on the question's line
+        lines = " " + " ".join(f"{letter}) {text}" for letter, text in options.items())
+    else:
+        lines = "\n" + "\n".join(f"({letter.lower()}) {text}" for letter, text in options.items())
+    return Question(f"c{i:02d}", "choice", f"{question}{lines}", letter_of[right], letter_of[lure], options)
 
 
 def _number(i: int, rng: random.Random) -> Question:
-    """Ten products, five sums/differences, five quotients, five mixed, five word problems."""
-    group = i // 5
+    """Ten products, five sums/differences, five quotients, five mixed, five word problems (per 30)."""
+    group = (i // 5) % 6
     if group in (0, 1):
         a, b = rng.randint(23, 389), rng.randint(12, 97)
         prompt, key, operands = f"What is {a} * {b}?", a * b, (a, b)
@@ -183,11 +230,12 @@ class Persona:
 
 
 PANEL = (
-    Persona("sim/atlas", 0.80, 0.30, ("bold", "answer_is"), ("cot", "boxed")),
-    Persona("sim/boreal", 0.72, 0.15, ("paren", "letter_text"), ("comma", "sentence")),
-    Persona("sim/cirrus", 0.68, 0.05, ("text_only", "bold"), ("float", "equals")),
-    Persona("sim/delta", 0.62, 0.25, ("letter_text", "answer_is"), ("sentence", "cot")),
-    Persona("sim/ember", 0.55, 0.20, ("paren", "text_only"), ("boxed", "comma")),
+    Persona("sim/atlas", 0.80, 0.30, ("bold", "answer_is", "eliminate"), ("cot", "boxed", "cot_long")),
+    Persona("sim/boreal", 0.72, 0.15, ("paren", "letter_text", "afterthought"), ("comma", "sentence", "derived")),
+    Persona("sim/cirrus", 0.68, 0.05, ("text_only", "bold", "revised"), ("float", "equals", "revised")),
+    Persona("sim/delta", 0.62, 0.25, ("letter_text", "answer_is", "think"), ("sentence", "cot", "think")),
+    Persona("sim/ember", 0.55, 0.20, ("paren", "text_only", "eliminate"), ("boxed", "comma", "derived")),
+    Persona("sim/fjord", 0.58, 0.12, ("think", "revised", "afterthought"), ("cot_long", "think", "revised")),
 )
 ALWAYS_WRONG = Persona("sim/foil", 0.0, 0.10, ("bold", "paren"), ("equals", "comma"))
 # For the timing figures: every model right, the slowest at 1.0 s.
@@ -234,24 +282,36 @@ def render(seed: int, persona: Persona, q: Question, answer: str) -> str:
     if q.kind == "choice":
         style = rng.choice(persona.choice_styles)
         text = q.options[answer]
+        ruled = q.distractor if answer != q.distractor else q.key  # an option it discusses and rejects
+        other = q.options[ruled]
         return {
             "bold": f"Weighing the four options, {text} fits the question best.\n**Answer: {answer}**",
             "paren": f"({answer})",
             "letter_text": f"{answer}) {text}",
             "text_only": text,
             "answer_is": f"The answer is {answer}.",
+            "eliminate": f"Let's go through the options.\n- {ruled}) {other}: a common pick, but it does not fit.\n"
+            f"- {answer}) {text}: this one matches.\n\nSo the answer is **{answer}) {text}**.",
+            "revised": f"My first thought is {ruled}) {other}. Wait, that is the usual trap here; on reflection "
+            f"it is {text}.\n\nFinal answer: {answer}",
+            "afterthought": f"**Answer: {answer}**\n\nNote: option {ruled} ({other}) is a frequent mistake here.",
+            "think": f"<think>\nCould it be {ruled}? {other} seems plausible at first... no. I am fairly sure it "
+            f"is {text}.\n</think>\n\n{answer}) {text}",
         }[style]
     style = rng.choice(persona.number_styles)
     value = int(answer)
     grouped = f"{value:,}"
     if style == "cot":
         return _chain_of_thought(q, value, rng)
+    if style in ("cot_long", "revised", "think"):
+        return _reasoning(q, value, style, rng)
     return {
         "comma": grouped,
         "float": f"{value}.0",
         "equals": f"= {value}",
         "sentence": f"The result is {grouped}.",
         "boxed": f"Putting it together, the final value is $\\boxed{{{value}}}$",
+        "derived": f"So the total is {grouped}. Rounded to the nearest hundred that is {round(value, -2):,}.",
     }[style]
 
 
@@ -270,6 +330,26 @@ def _chain_of_thought(q: Question, value: int, rng: random.Random) -> str:
         f"Answer: {value}",
     ]
     return "\n".join(lines)
+
+
+def _reasoning(q: Question, value: int, style: str, rng: random.Random) -> str:
+    """Reasoning-heavy replies: a long chain of thought, a first result revised, a <think> block."""
+    nums = list(q.operands)
+    work = [f"- the numbers given are {', '.join(str(n) for n in nums)}",
+            f"- working through {nums[0]} and {nums[-1]} step by step gives {value}"]  # fmt: skip
+    estimate = round(value, -2) if abs(value) >= 100 else value + rng.choice([-3, 3])
+    if style == "cot_long":
+        return (
+            "Okay, I need to be careful with the arithmetic here.\n\nFirst, let me restate the numbers and set up "
+            "the computation.\n\n" + "\n".join(work) + f"\n\nLet me double-check by estimating: roughly {estimate}, "
+            f"which matches.\n\nSo the final answer is {value:,}."
+        )
+    if style == "revised":
+        return (
+            f"At first I get {value + 10}. Wait, let me recheck that carry.\n" + "\n".join(work)
+            + f"\nSo the correct result is {value}."
+        )  # fmt: skip
+    return "<think>\n" + "\n".join(work) + f"\nMaybe {value + 1}? No, {value}.\n</think>\n\n**{value:,}**"
 
 
 def panel_scripts(seed: int, models: list[str], scale: float = 1.0) -> list:

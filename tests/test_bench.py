@@ -79,7 +79,7 @@ def test_consensus_accuracy_quick(tmp_path: Path) -> None:
         # Every reply in the bank is written to be parseable, and parsed as the model meant it.
         assert run["parse_failures"] == 0 and run["misread"] == 0
     assert figures["vote_with_always_wrong"]["single_models"]["sim/foil"]["accuracy"] == 0
-    assert figures["vote"]["mean_calls"] == 5 and figures["vote_with_always_wrong"]["mean_calls"] == 6
+    assert figures["vote"]["mean_calls"] == 6 and figures["vote_with_always_wrong"]["mean_calls"] == 7
     assert 3 <= figures["adaptive"]["mean_calls"] <= 5
 
     weights = figures["weights_after_pass2"]

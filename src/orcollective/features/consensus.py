@@ -35,7 +35,7 @@ class ConsensusRequest(Request):
     strategy: Literal["auto", "vote", "weighted", "synthesize", "judge"] = "auto"
     answer_type: Literal["auto", "choice", "number", "boolean", "text", "long_text"] = "auto"
     early_stop: bool = True
-    adaptive: Annotated[bool, Field(description="Ask 3 best first, the rest on disagreement")] = False
+    adaptive: Annotated[bool, Field(description="Ask 3 cheap reliable first, more while undecided")] = False
     system: str | None = None
     images: list[str] | None = None
     max_cost_usd: Annotated[float | None, Field(gt=0)] = None
