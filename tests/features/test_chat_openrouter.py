@@ -167,15 +167,17 @@ async def test_a_preset_is_accepted_and_an_unknown_one_named(tmp_path):
 
 
 async def test_reasoning_comes_back_apart_from_the_answer(simulator, tmp_path):
-    """The reasoning text is its own field; reasoning_exclude asks for none; effort and max_tokens are exclusive."""
+    """The reasoning text is its own field; exclude asks for none; effort and max_tokens are exclusive."""
     simulator.script(ScriptedModel("r/thinker", reply="42", reasoning="six times seven"))
-    result, sent = await chat(simulator, tmp_path, model="r/thinker", reasoning_max_tokens=500)
+    result, sent = await chat(simulator, tmp_path, model="r/thinker", reasoning={"max_tokens": 500})
     assert (result["text"], result["reasoning"]) == ("42", "six times seven")
     assert sent["reasoning"] == {"max_tokens": 500} and result["usage"]["reasoning_tokens"] > 0
-    result, sent = await chat(simulator, tmp_path, model="r/thinker", reasoning_effort="low", reasoning_exclude=True)
+    result, sent = await chat(simulator, tmp_path, model="r/thinker", reasoning={"effort": "low", "exclude": True})
     assert sent["reasoning"] == {"effort": "low", "exclude": True} and result["reasoning"] is None
-    error, _ = await chat(simulator, tmp_path, reasoning_effort="low", reasoning_max_tokens=10)
+    error, _ = await chat(simulator, tmp_path, reasoning={"effort": "low", "max_tokens": 10})
     assert "not both" in error
+    error, _ = await chat(simulator, tmp_path, reasoning={"effort": "huge"})
+    assert "reasoning.effort" in error and "'xhigh'" in error
 
 
 async def test_structured_output_is_parsed_and_checked_against_the_schema(simulator, tmp_path):
@@ -191,10 +193,10 @@ async def test_structured_output_is_parsed_and_checked_against_the_schema(simula
     assert result["json"] is None and "not valid JSON" in result["json_error"]
 
 
-async def test_json_repair_uses_response_healing_without_streaming(simulator, tmp_path):
-    """json_repair adds the response-healing plugin and asks for a whole reply, which comes back as clean JSON."""
+async def test_json_replies_use_response_healing_without_streaming(simulator, tmp_path):
+    """A JSON response_format adds the response-healing plugin and asks for a whole reply, repaired upstream."""
     simulator.script(ScriptedModel("j/fenced", reply='Here you go:\n```json\n{"a": 7,}\n```'))
-    result, sent = await chat(simulator, tmp_path, model="j/fenced", response_format=SCHEMA, json_repair=True)
+    result, sent = await chat(simulator, tmp_path, model="j/fenced", response_format=SCHEMA)
     assert sent["plugins"] == [{"id": "response-healing"}] and sent["stream"] is False
     assert result["json"] == {"a": 7} and result["json_error"] is None
 
@@ -204,7 +206,7 @@ async def test_json_repair_uses_response_healing_without_streaming(simulator, tm
     [
         ({"response_format": {"type": "json_schema", "json_schema": {"name": "x", "schema": {"type": "bogus"}}}},
          "not valid JSON Schema"),
-        ({"json_repair": True}, "json_repair needs response_format"),
+        ({"pdf_engine": "native"}, "'pdf_engine' applies to PDF files"),
         ({"tools": [{"type": "function", "function": {"name": "bad name"}}]}, "tools: [0].function.name"),
         ({"tool_choice": "auto"}, "tool_choice needs tools"),
         ({"tools": [{"type": "function", "function": {"name": "f"}}],
@@ -212,7 +214,7 @@ async def test_json_repair_uses_response_healing_without_streaming(simulator, tm
     ],
 )  # fmt: skip
 async def test_bad_schemas_and_tools_are_refused_before_sending(simulator, tmp_path, arguments, expected):
-    """An invalid JSON Schema, json_repair without JSON, a bad tool or tool_choice never reach the API."""
+    """An invalid JSON Schema, a misplaced pdf_engine, a bad tool or tool_choice never reach the API."""
     error, _ = await chat(simulator, tmp_path, **arguments)
     assert expected in error
     assert simulator.calls() == 0

@@ -9,13 +9,21 @@ from typing import Annotated, Any, Literal
 
 import anyio
 from jsonschema import Draft202012Validator
-from pydantic import AfterValidator, BaseModel, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, Field, WithJsonSchema, field_validator, model_validator
 
 from ..catalog import ModelInfo, with_cost
 from ..errors import MISSING_KEY, ConfigError, InvalidArgument, OrcError, UpstreamTimeout, quoted
 from ..inputs import build_messages, load_images
 from ..inputs.files import file_policy
-from ..inputs.routing import CallOptions, merge_body, prepare_call, resolve_models
+from ..inputs.routing import (
+    PLAIN,
+    REASONING_SCHEMA,
+    CallOptions,
+    Reasoning,
+    merge_body,
+    prepare_call,
+    resolve_models,
+)
 from ..inputs.shapes import check_messages, check_model_id, check_response_format, check_tool_choice, check_tools
 from ..openrouter import Completion
 from ..runtime import Runtime
@@ -28,33 +36,21 @@ ModelId = Annotated[str, AfterValidator(check_model_id)]
 EPHEMERAL = {"type": "ephemeral"}
 
 
-def _positive(value: int | None) -> int | None:
-    # A validator rather than schema bounds: tools/list stays smaller.
-    if value is not None and not 1 <= value <= 1_000_000:
-        raise ValueError("use 1 to 1000000")
-    return value
-
-
 class ChatRequest(Request, CallOptions):
-    model: Annotated[ModelId, Field(description="e.g. openai/gpt-4o[:nitro|:floor|:thinking|:free], @preset/x")]
+    model: Annotated[ModelId, Field(description="e.g. openai/gpt-4o[:nitro], @preset/x")]
     prompt: str | None = None
-    messages: Annotated[
-        list[dict] | None, AfterValidator(check_messages), Field(description="OpenAI-style messages instead of prompt")
-    ] = None
+    messages: Annotated[list[dict] | None, AfterValidator(check_messages), Field()] = None
     system: str | None = None
-    images: Annotated[list[str] | None, Field(description="Paths, URLs or base64")] = None
+    images: list[str] | None = None
     temperature: Annotated[float | None, Field(ge=0, le=2)] = None
     max_tokens: Annotated[int | None, Field(ge=1, le=1_000_000)] = None
-    reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"] | None = None
-    reasoning_max_tokens: Annotated[int | None, AfterValidator(_positive)] = None
-    reasoning_exclude: bool | None = None
-    fallback_models: Annotated[list[ModelId] | None, Field(description="Tried in order on failure")] = None
+    reasoning: Annotated[Reasoning | None, WithJsonSchema(REASONING_SCHEMA), PLAIN] = None
+    fallback_models: list[ModelId] | None = None
     response_format: Annotated[dict | None, AfterValidator(check_response_format)] = None
-    json_repair: bool | None = None
     tools: Annotated[list[dict] | None, AfterValidator(check_tools)] = None
-    tool_choice: Annotated[Any, AfterValidator(check_tool_choice)] = None
+    tool_choice: Annotated[Any, AfterValidator(check_tool_choice), WithJsonSchema({}), PLAIN] = None
     cache: Literal["prompt", "response", "both"] | None = None
-    timeout_s: Annotated[float | None, Field(ge=1, le=600, description="Whole call; default 50")] = None
+    timeout_s: Annotated[float | None, Field(ge=1, le=600)] = None  # the whole call; default chat_timeout_s
 
     @field_validator("fallback_models")
     @classmethod
@@ -67,10 +63,6 @@ class ChatRequest(Request, CallOptions):
     def _consistent(self) -> ChatRequest:
         if (self.prompt is None) == (self.messages is None):
             raise ValueError("give either 'prompt' (a string) or 'messages' (a list), not both and not neither")
-        if self.reasoning_effort is not None and self.reasoning_max_tokens is not None:
-            raise ValueError("give reasoning_effort or reasoning_max_tokens, not both")
-        if self.json_repair and (self.response_format or {}).get("type") not in ("json_object", "json_schema"):
-            raise ValueError("json_repair needs response_format of type json_object or json_schema")
         if self.tool_choice is not None and not self.tools:
             raise ValueError("tool_choice needs tools")
         if isinstance(self.tool_choice, dict):
@@ -124,7 +116,7 @@ class ChatResult(BaseModel):
 
 
 async def run(rt: Runtime, req: ChatRequest, progress: Progress) -> ChatResult:
-    """One model, streamed (non-streamed with json_repair, which OpenRouter applies to whole replies only);
+    """One model, streamed (a JSON reply is asked whole, for the response-healing plugin);
     progress reported as text arrives; the call is written to the ledger."""
     fallbacks = list(req.fallback_models or [])
     prepared = await prepare_call(req, file_policy(rt.images), model=req.model)
@@ -142,12 +134,10 @@ async def run(rt: Runtime, req: ChatRequest, progress: Progress) -> ChatResult:
     body: dict[str, Any] = {"model": req.model, "messages": messages}
     if fallbacks:
         body["models"] = [req.model, *fallbacks]
-    asked: dict[str, Any] = {"effort": req.reasoning_effort, "max_tokens": req.reasoning_max_tokens}
-    reasoning = {k: v for k, v in asked.items() if v is not None} | ({"exclude": True} if req.reasoning_exclude else {})
     for key, value in (
         ("temperature", req.temperature),
         ("max_tokens", req.max_tokens),
-        ("reasoning", reasoning or None),
+        ("reasoning", req.reasoning.body() if req.reasoning else None),
         ("response_format", req.response_format),
         ("tools", req.tools),
         ("tool_choice", req.tool_choice),
@@ -155,7 +145,9 @@ async def run(rt: Runtime, req: ChatRequest, progress: Progress) -> ChatResult:
         if value is not None:
             body[key] = value
     body = merge_body(body, prepared.body)
-    if req.json_repair:
+    wants_json = (req.response_format or {}).get("type") in ("json_object", "json_schema")
+    if wants_json:
+        # OpenRouter's response-healing repairs JSON replies (fences, trailing commas), on whole replies only.
         body = merge_body(body, {"plugins": [{"id": "response-healing"}]})
     headers = {"X-OpenRouter-Cache": "true"} if req.cache in ("response", "both") else None
 
@@ -163,7 +155,7 @@ async def run(rt: Runtime, req: ChatRequest, progress: Progress) -> ChatResult:
     recorder = RunRecorder(rt.store, "chat", {"model": req.model, "prompt": req.prompt, "fallback_models": fallbacks})
     try:
         with anyio.fail_after(timeout_s):
-            if req.json_repair:
+            if wants_json:
                 completion = await rt.client.complete(body, headers=headers)
             else:
                 completion = await rt.client.stream(body, on_text=_Throttle(progress).feed, headers=headers)
@@ -229,7 +221,7 @@ def _parse_json(text: str, response_format: dict) -> tuple[Any, str | None]:
     try:
         value = json.loads(body)
     except (json.JSONDecodeError, RecursionError):
-        return None, "the reply is not valid JSON; add json_repair=true or pick a model with structured outputs"
+        return None, "the reply is not valid JSON even after repair; pick a model with structured outputs"
     schema = (response_format.get("json_schema") or {}).get("schema")
     if schema is not None:
         problem = next(iter(Draft202012Validator(schema).iter_errors(value)), None)
@@ -317,7 +309,7 @@ FEATURE = Feature(
     name="chat",
     group="core",
     kind="spends",
-    description="Ask one model (streamed): text, model used, usage and cost.",
+    description="One model, streamed: text, model used, usage, cost.",
     request=ChatRequest,
     result=ChatResult,
     run=run,

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
 from ..catalog import ModelInfo, ModelRegistry
 from ..catalog.registry import unchecked
@@ -67,14 +67,9 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
-def _no_extra_in_schema(schema: dict) -> None:
-    # Unknown keys are still refused by the model; the schema stays smaller without saying so.
-    schema.pop("additionalProperties", None)
-
-
 class Routing(_Strict):
-    # No docstring: it would be the schema's description in every tools/list.
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, json_schema_extra=_no_extra_in_schema)
+    """Provider routing as typed knobs (prices in USD per 1M tokens)."""
+
     provider_order: Slugs | None = None
     allow_fallbacks: bool | None = None
     sort: Literal["price", "throughput", "latency"] | None = None
@@ -99,14 +94,48 @@ class Routing(_Strict):
         return out or None
 
 
+class Reasoning(_Strict):
+    """OpenRouter's ``reasoning`` object: an effort level or a token budget, and whether to leave it out."""
+
+    effort: Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"] | None = None
+    max_tokens: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
+    exclude: bool | None = None
+
+    @model_validator(mode="after")
+    def _one_budget(self) -> Reasoning:
+        if self.effort is not None and self.max_tokens is not None:
+            raise ValueError("give effort or max_tokens, not both")
+        return self
+
+    def body(self) -> dict | None:
+        return self.model_dump(exclude_none=True) or None
+
+
+REASONING_SCHEMA = {"type": "object", "description": "effort|max_tokens, exclude"}
+
+
+def no_default(schema: dict) -> None:
+    """Leave ``"default": null`` out of a field's schema (leaving the field out means the same)."""
+    schema.pop("default", None)
+
+
+PLAIN = Field(json_schema_extra=no_default)
+# Clients see a plain object and this list of knobs; the Routing model validates it (tools/list stays small).
+ROUTING_SCHEMA = {
+    "type": "object",
+    "description": "provider_order only ignore quantizations sort max_prompt_price max_completion_price "
+    "data_collection zdr allow_fallbacks require_parameters allowed_models",
+}
+
+
 class CallOptions(BaseModel):
     """The arguments every model-calling tool shares; inherit it beside ``features.base.Request``."""
 
-    files: Annotated[list[str] | None, Field(description="PDF or text: paths, URLs or base64")] = None
-    pdf_engine: PdfEngine | None = None
+    files: Annotated[list[str] | None, Field(description="PDF/text: paths, URLs, base64")] = None
+    pdf_engine: Annotated[PdfEngine | None, WithJsonSchema({"type": "string"}), PLAIN] = None  # values in its error
     web_search: bool | None = None
     max_results: Annotated[int | None, AfterValidator(_results)] = None
-    routing: Annotated[Routing, Field(default_factory=Routing, description="Prices in USD per 1M tokens")]
+    routing: Annotated[Routing, WithJsonSchema(ROUTING_SCHEMA), Field(default_factory=Routing)]
 
 
 @dataclass
