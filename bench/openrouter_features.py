@@ -77,6 +77,7 @@ CASES: list[tuple[str, dict, Pick, Pick]] = [
     ("response cache (2nd)", {"model": "openai/gpt-4o-mini", "cache": "response"},
      lambda b, h: {"X-OpenRouter-Cache": h.get("x-openrouter-cache")},
      lambda r, _: {"hit": r["cache_hit"], "cost": r["cost_usd"]}),
+    ("429 X-RateLimit-*", {"model": "b/limited"}, lambda b, h: b["model"], lambda r, _: r["error"][-62:]),
     ("generation stats", {}, lambda b, h: "GET /generation?id= (asked later)",
      lambda r, stats: stats),
 ]  # fmt: skip
@@ -98,7 +99,7 @@ async def run_cases(sim: Any, workdir: Path) -> list[dict]:
             result = await client.call_tool("chat", {"model": "sim/echo", "prompt": "Read it.", **arguments})
             request = [r for r in sim.requests if r.path.endswith("/chat/completions")][-1]
             text = " ".join(c.text for c in result.content if c.type == "text")
-            if result.is_error and "max_price" not in feature:
+            if result.is_error and not feature.startswith(("routing max_price", "429")):
                 raise SystemExit(f"{feature}: {text}")
             r = {"error": text} if result.is_error else result.structured_content
             stats = None
@@ -150,6 +151,7 @@ def main() -> None:
         ScriptedModel("b/json", reply='{"a": 7}'),
         ScriptedModel("b/fenced", reply='Here:\n```json\n{"a": 7,}\n```'),
         ScriptedModel("b/caller", tool_calls=[{"name": "get_weather", "arguments": {"city": "Paris"}}]),
+        ScriptedModel("b/limited", faults=["429"], retry_after_s=3600),
     ]
     with temp_dir("features") as workdir, Simulator(scripts, presets={"house": {"model": "sim/echo"}}) as sim:
         rows = asyncio.run(run_cases(sim, workdir))
