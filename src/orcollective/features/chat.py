@@ -317,7 +317,7 @@ FEATURE = Feature(
     cli=Cli(
         command="ask",
         arguments=("model", "prompt"),
-        hidden=("messages", "images", "routing", "response_format", "tools", "tool_choice"),
+        hidden=("messages", "images", "routing", "reasoning", "response_format", "tools", "tool_choice"),
         flags={"fallback_models": "--fallback"},
     ),
 )
