@@ -282,7 +282,7 @@ async def accuracy_experiments(
         )
         adaptive["panel_size"] = len(PANEL_IDS)
         adaptive["calls_share_of_panel"] = ratio(adaptive["mean_calls"], len(PANEL_IDS))
-        adaptive["second_wave_asked"] = sum(r.calls > 3 for r in results)
+        adaptive["calls_distribution"] = {str(k): v for k, v in sorted(Counter(r.calls for r in results).items())}
         adaptive["first_wave_membership"] = dict(
             Counter(resp.model for r in results for resp in r.responses[:3]).most_common()
         )
@@ -454,7 +454,7 @@ def report(f: dict) -> None:
         [
             ["accuracy", full["accuracy"], adaptive["accuracy"]],
             ["calls per question", full["mean_calls"], adaptive["mean_calls"]],
-            ["questions needing more than 3 calls", "", adaptive["second_wave_asked"]],
+            ["questions by calls made", "", ", ".join(f"{k}: {v}" for k, v in adaptive["calls_distribution"].items())],
             [
                 "first wave",
                 "",

@@ -14,8 +14,6 @@ from .answers import Question, read_answer
 from .fanout import FanOut, Outcome
 from .vote import Ballot, decided, group
 
-FIRST_WAVE = 3
-
 OnOutcome = Callable[[Outcome, list[Outcome]], Awaitable[None]]
 
 
@@ -52,8 +50,9 @@ async def ask_panel(
     weights: Mapping[str, float] | None = None,
     on_outcome: OnOutcome | None = None,
 ) -> PanelRound:
-    """Ask every call of ``order`` at once or, with ``adaptive``, the first ``FIRST_WAVE`` and then only as
-    many more as could still change the answer, until the leader cannot be overtaken.
+    """Ask every call of ``order`` at once or, with ``adaptive``, the fewest first calls that could settle the
+    answer on their own (3 of 5, 4 of 6 when unweighted), then only as many more as could still settle it,
+    until the leader cannot be overtaken.
 
     ``body(model, n)`` builds the request of the n-th call of ``model``. With ``early_stop`` a wave ends
     once the leading answer cannot be overtaken by the calls still running, each counted by its weight.
@@ -73,7 +72,7 @@ async def ask_panel(
             await on_outcome(outcome, outcomes)
 
     rest = list(order)
-    wave = rest[:FIRST_WAVE] if adaptive else rest
+    wave = _next_wave([], rest, weight, weights) if adaptive else rest
     while wave:
         rest = rest[len(wave) :]
 
