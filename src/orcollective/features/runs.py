@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 import anyio
 from pydantic import BaseModel, Field
 
-from ..errors import InvalidArgument, StoreError
+from ..errors import InvalidArgument, OrcError, StoreError
 from ..runtime import Runtime
 from ..store import RunStore
 from ..store.ballots import record_feedback
@@ -23,6 +23,7 @@ class RunsRequest(Request):
     offset: Annotated[int, Field(ge=0, le=1_000_000)] = 0
     cancel: bool = False
     feedback: Literal["right", "wrong"] | None = None
+    details: bool = False  # each call's generation stats from OpenRouter, fetched now
 
 
 class RunsResult(BaseModel):
@@ -47,12 +48,31 @@ async def run(rt: Runtime, req: RunsRequest, progress: Progress) -> RunsResult:
             with anyio.move_on_after(CANCEL_WAIT_S):
                 await job.ended.wait()
         run = get_run(rt, req.run_id)
+        if req.details:
+            await _add_generation_stats(rt, run)
         job = rt.jobs.get(req.run_id)
         if job is not None:
             # Status and progress of a run going on in this server; its finished calls are in run["calls"].
             run["live"] = job.view()
         return RunsResult(runs=[], run=run)
     return RunsResult(runs=store_of(rt).list_runs(limit=req.limit, offset=req.offset, tool=req.tool), run=None)
+
+
+async def _add_generation_stats(rt: Runtime, run: dict) -> None:
+    """Each call's ``/generation`` record (provider, native token counts, final cost), asked in parallel;
+    a call whose stats cannot be had says why instead."""
+
+    async def one(call: dict) -> None:
+        try:
+            stats = await rt.client.generation_stats(call["generation_id"])
+            call["generation"] = stats.model_dump(exclude_none=True)
+        except OrcError as exc:
+            call["generation"] = {"error": str(exc)}
+
+    calls = [c for c in run.get("calls") or [] if c.get("generation_id")]
+    async with anyio.create_task_group() as group:
+        for call in calls:
+            group.start_soon(one, call)
 
 
 def summary(result: RunsResult) -> str:
