@@ -454,3 +454,16 @@ async def test_cost_estimate_learns_each_models_completion_length(simulator, tmp
         warm = await consensus(rt, prompt=MC, models=["c/terse1", "c/terse2"])
     assert cold.estimate_usd / cold.cost_usd > 2
     assert 0.5 <= warm.estimate_usd / warm.cost_usd <= 2
+
+
+async def test_free_only_builds_a_free_panel_and_refuses_paid_models(simulator, tmp_path):
+    """free_only without models asks only ':free' catalog models; with a paid model named, nothing is sent."""
+    async with open_runtime(settings_for(simulator, tmp_path), retry=NO_WAIT) as rt:
+        result = await consensus(rt, prompt="Is water wet? Answer yes or no.", free_only=True, early_stop=False)
+        before = simulator.calls()
+        with pytest.raises(InvalidArgument, match="would be billed"):
+            await consensus(rt, prompt="2+2?", models=["openai/gpt-4o", "sim/echo"], free_only=True)
+    asked = [r.model for r in result.responses]
+    assert len(asked) >= 2 and all(m.endswith(":free") for m in asked)
+    assert any("free_only" in n for n in result.notes)
+    assert simulator.calls() == before

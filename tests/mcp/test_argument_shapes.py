@@ -24,7 +24,7 @@ CASES = [
     ("chat", {"model": "bad id", "prompt": "hi"}, "spaces"),
     ("usage", {"days": 10**400}, "days"),
     ("list_models", {"offset": 10**400}, "offset"),
-    ("consensus", {"prompt": "2+2?", "models": ["sim/echo", "z" * 5000]}, "Unknown model"),
+    ("consensus", {"prompt": "2+2?", "models": ["sim/echo", "z" * 5000]}, "characters long"),
 ]
 
 

@@ -30,7 +30,7 @@ CSV_COLUMNS = (
 
 class BenchmarkReportRequest(Request):
     benchmark_id: Annotated[str | None, Field(description="Default: the latest")] = None
-    format: Annotated[Format | None, Field(description="Export in this format; omit to list benchmarks")] = None
+    format: Annotated[Format | None, Field(description="Omit to list benchmarks")] = None
     filename: Annotated[str | None, Field(description="Name inside the output folder")] = None
     limit: Annotated[int, Field(ge=1, le=200)] = 20
 

@@ -6,24 +6,27 @@ import asyncio
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, Field, field_validator, model_validator
 
 from ..catalog import ModelInfo, with_cost
 from ..collective.answers import Question, answer_instruction, display_answer, parse_question, read_answer
 from ..collective.budget import MAX_COMPLETION, call_estimate, estimate_tokens, fit_budget
 from ..collective.consensus import Decision, Dissent, GroupRow, aggregate, excerpt, rounded, vote
 from ..collective.fanout import FanOut, Outcome
+from ..collective.panels import default_panel, free_panel, only_free
 from ..collective.rounds import PanelRound, ask_panel
 from ..collective.vote import Ballot
 from ..collective.weights import MIN_EVIDENCE, Learned, adaptive_order, latencies, learn, learnt_completion
 from ..errors import MISSING_KEY, ConfigError, InvalidArgument, OrcError, StoreError, TooFewAnswers
 from ..inputs import build_messages, load_images
+from ..inputs.shapes import check_model_id
 from ..runtime import Runtime
 from ..store import RunRecorder
 from ..store.ballots import BallotRow, record_ballots
 from .base import Cli, Feature, Progress, Request
 
 MAX_PANEL = 16
+ModelId = Annotated[str, AfterValidator(check_model_id)]
 MAX_SAMPLES = 10
 SAMPLE_TEMPERATURE = 0.8  # samples need diverse reasoning paths (self-consistency)
 AGGREGATOR_SHARE = 0.4  # of timeout_s kept for the aggregator when one is needed
@@ -31,7 +34,7 @@ AGGREGATOR_SHARE = 0.4  # of timeout_s kept for the aggregator when one is neede
 
 class ConsensusRequest(Request):
     prompt: str
-    models: Annotated[list[str] | None, Field(description="Panel, used exactly (default: settings)")] = None
+    models: Annotated[list[ModelId] | None, Field(description="Panel, used exactly (default: settings)")] = None
     strategy: Literal["auto", "vote", "weighted", "synthesize", "judge"] = "auto"
     answer_type: Literal["auto", "choice", "number", "boolean", "text", "long_text"] = "auto"
     early_stop: bool = True
@@ -42,6 +45,7 @@ class ConsensusRequest(Request):
     timeout_s: Annotated[float | None, Field(ge=1, le=600)] = None
     aggregator: Annotated[str | None, Field(description="Model for synthesize/judge")] = None
     samples: Annotated[int, Field(ge=1, le=MAX_SAMPLES, description="Answers per model")] = 1
+    free_only: bool = False
 
     @field_validator("prompt")
     @classmethod
@@ -162,8 +166,12 @@ async def make_plan(rt: Runtime, req: ConsensusRequest) -> Plan:
     notes: list[str] = []
     if req.models:
         panel = (await rt.registry.resolve(req.models)).models
+    elif req.free_only:
+        panel = await free_panel(rt.registry, len(rt.default_panel), notes)
     else:
-        panel = await _default_panel(rt, notes)
+        panel = await default_panel(rt.registry, rt.default_panel, notes)
+    if req.free_only:
+        only_free(panel)
     ids = [m.id for m in panel]
     learned = await asyncio.to_thread(learn, rt.store, ids, question.answer_type, notes)
     strategy = req.strategy
@@ -175,6 +183,8 @@ async def make_plan(rt: Runtime, req: ConsensusRequest) -> Plan:
     if strategy in ("synthesize", "judge"):
         agg_id = req.aggregator or rt.aggregator_model or panel[0].id
         (agg_info,) = (await rt.registry.resolve([agg_id])).models
+        if req.free_only:
+            only_free([agg_info])
     parts = await load_images(req.images, rt.images) if req.images else None
     full_system = "\n\n".join(s for s in (req.system, answer_instruction(question)) if s and s.strip()) or None
     messages = build_messages(req.prompt, None, full_system, parts)
@@ -205,19 +215,6 @@ async def make_plan(rt: Runtime, req: ConsensusRequest) -> Plan:
         price=price,
         notes=notes,
     )
-
-
-async def _default_panel(rt: Runtime, notes: list[str]) -> list[ModelInfo]:
-    """The configured panel minus ids the catalog no longer lists: the user did not name them, so a retired
-    default should not fail the run; fewer than two left is still an error."""
-    resolved = await rt.registry.resolve(rt.default_panel, drop_unknown=True)
-    notes.extend(f"default panel model {m} is not in the catalog; left out" for m in resolved.unknown)
-    if len(resolved.models) < 2:
-        raise InvalidArgument(
-            "Fewer than 2 models of the default panel are in the catalog: pass 'models' or set "
-            "ORCOLLECTIVE_DEFAULT_MODELS to current ids (see list_models)."
-        )
-    return resolved.models
 
 
 async def _decide(
