@@ -217,3 +217,24 @@ async def test_wait_false_through_an_mcp_client_goes_on_in_the_server(simulator,
                 await anyio.sleep(0.1)
     assert shown["status"] == "done" and shown["result"]["answer"] == "chairman synthesis"
     assert shown["live"]["status"] == "done" and len(shown["calls"]) == 9
+
+
+async def test_free_only_council_asks_only_free_models(simulator, tmp_path):
+    """collaborate with free_only and no models builds a panel of ':free' models (chairman too); a paid model
+    named with free_only is refused before any spend."""
+    from mcp import Client
+
+    from conftest import no_wait, settings_for
+    from orcollective.mcp import build_server
+
+    async with Client(build_server(settings_for(simulator, tmp_path), retry=no_wait())) as client:
+        result = await client.call_tool("collaborate", {"prompt": "Name a colour.", "free_only": True})
+        before = simulator.calls()
+        refused = await client.call_tool(
+            "collaborate", {"prompt": "Name a colour.", "models": ["openai/gpt-4o", "sim/echo"], "free_only": True}
+        )
+    asked = {r.model for r in simulator.requests if r.model}
+    assert not result.is_error, result.content[0].text
+    assert asked and all(m.endswith(":free") for m in asked)
+    assert refused.is_error and "would be billed" in refused.content[0].text
+    assert simulator.calls() == before

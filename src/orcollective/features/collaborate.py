@@ -14,6 +14,7 @@ from ..catalog import ModelInfo, with_cost
 from ..collective import council, debate, refine
 from ..collective.answers import Question, answer_instruction, display_answer, extract_answer, parse_question
 from ..collective.fanout import FanOut
+from ..collective.panels import free_panel, only_free
 from ..collective.structured import Step, ask_structured
 from ..collective.vote import Ballot, tally
 from ..errors import TooFewAnswers
@@ -37,6 +38,7 @@ class CollaborateRequest(Request):
     timeout_s: Annotated[float | None, Field(ge=1, le=600)] = None
     wait: bool = True
     continue_from: str | None = None
+    free_only: bool = False
 
     @field_validator("prompt")
     @classmethod
@@ -104,11 +106,16 @@ class Ctx:
 
 
 async def run(rt: Runtime, req: CollaborateRequest, progress: Progress) -> CollaborateResult:
-    models = req.models or await default_models(rt, 2)
+    if req.free_only and not req.models:
+        models = [m.id for m in await free_panel(rt.registry, len(rt.default_panel), [])]
+    else:
+        models = req.models or await default_models(rt, 2)
     parts = await load_images(req.images, rt.images) if req.images else None
     panel = await checked_panel(rt, models, images=len(parts or []))
-    chair_id = req.chairman or rt.aggregator_model or panel[0].id
+    chair_id = req.chairman or (panel[0].id if req.free_only else rt.aggregator_model or panel[0].id)
     (chairman,) = await checked_panel(rt, [chair_id], images=len(parts or []))
+    if req.free_only:
+        only_free([*panel, chairman])
     earlier = earlier_exchanges(rt, req.continue_from)
     question = parse_question(req.prompt, "auto")
     arguments = {**req.model_dump(exclude={"images"}), "models": [m.id for m in panel], "chairman": chairman.id}
