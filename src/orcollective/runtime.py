@@ -90,5 +90,10 @@ async def open_runtime(
     finally:
         registry.close()
         if store is not None:
+            try:
+                # The server is stopping: whatever this process still runs ends here, and says so.
+                store.cancel_own_running()
+            except StoreError as exc:
+                log.warning("could not mark this server's running runs: %s", exc)
             store.close()
         await client.aclose()

@@ -28,6 +28,7 @@ STATUSES = ("done", "error", "cancelled", "running", "interrupted")
 # Sums count only costs a call could have had: a file written before costs were checked may hold inf.
 PLAUSIBLE_COST = f"CASE WHEN c.cost_usd BETWEEN 0 AND {MAX_CALL_COST_USD} THEN c.cost_usd END"
 INTERRUPTED = "the server stopped before the run finished"
+STOPPED = "the server was shut down before the run finished"
 # What a call was for: a single chat, a panel member's answer, the aggregator's verdict; later tools add theirs.
 ROLES = (
     "single", "panelist", "aggregator", "planner", "worker", "reviewer", "ranker", "chairman", "critic",
@@ -331,6 +332,25 @@ class RunStore:
             return dead
 
         return self._db.run("mark interrupted runs", mark, write=True)
+
+    def cancel_own_running(self) -> list[str]:
+        """Mark ``cancelled`` the runs this process still has running (it is shutting down)."""
+        owner = self._owner
+
+        def mark(conn: sqlite3.Connection) -> list[str]:
+            rows = conn.execute(
+                "SELECT id FROM runs WHERE status = 'running' AND owner_pid = ? AND owner_host = ? "
+                "AND owner_start IS ?",
+                (owner.pid, owner.host, owner.started),
+            ).fetchall()
+            ids = [row["id"] for row in rows]
+            conn.executemany(
+                "UPDATE runs SET status = 'cancelled', finished_at = ?, error = ? WHERE id = ?",
+                [(self._clock(), STOPPED, run_id) for run_id in ids],
+            )
+            return ids
+
+        return self._db.run("cancel this server's runs", mark, write=True)
 
     def close(self) -> None:
         """Close the connection; any later call raises StoreError."""
