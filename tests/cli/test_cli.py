@@ -148,3 +148,12 @@ def test_bench_reads_a_prompts_file_and_writes_the_report(simulator, tmp_path):
     assert "2 prompts" in done.stdout
     bad = cli(simulator, tmp_path, "bench", "-m", "sim/echo", "-p", "hi", "--out", str(tmp_path / "r.docx"))
     assert bad.returncode == 2 and "--out must end in" in bad.stderr
+
+
+def test_runs_id_json_is_the_run_record(simulator, tmp_path):
+    """`orcollective runs ID --json` prints the run record itself (id, status, calls), for scripts."""
+    assert cli(simulator, tmp_path, "ask", "sim/echo", "hello").returncode == 0
+    listed = json.loads(cli(simulator, tmp_path, "runs", "--json").stdout)
+    run_id = listed["runs"][0]["id"]
+    record = json.loads(cli(simulator, tmp_path, "runs", run_id, "--json").stdout)
+    assert record["id"] == run_id and record["status"] == "done" and record["calls"]

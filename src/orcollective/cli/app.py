@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import json
 import logging
 import sys
 from typing import Annotated, Any
@@ -143,7 +144,9 @@ def add_feature_command(typer_app: typer.Typer, feature: Feature) -> None:
         progress = LiveProgress(out, err, what, stream=not as_json)
         result = run_feature(feature, request, settings, progress)
         if as_json:
-            out.print_json(result.model_dump_json())
+            # One run asked for by id is its record itself, not the list-or-record envelope of the tool.
+            record = getattr(result, "run", None) if feature.name == "runs" else None
+            out.print_json(json.dumps(record, default=str) if record is not None else result.model_dump_json())
         else:
             render(feature.name, result, feature.summary, out, err)
         if extension:
