@@ -58,4 +58,4 @@ def test_runs_list_and_one_run_rendered(tmp_path, terminal, cli_env, piped):
         assert re.search(rf"^{re.escape(model)} +answered +[AB]\) \w+", detail, re.M), detail
     assert "Answer: B) Carbon dioxide" in detail and "dissent: r/c: A) Oxygen" in detail
     assert "None" not in detail
-    assert raw["run"]["id"] == run_id and len(raw["run"]["calls"]) == 3
+    assert raw["id"] == run_id and len(raw["calls"]) == 3  # --json: the run record itself

@@ -467,3 +467,39 @@ async def test_free_only_builds_a_free_panel_and_refuses_paid_models(simulator, 
     assert len(asked) >= 2 and all(m.endswith(":free") for m in asked)
     assert any("free_only" in n for n in result.notes)
     assert simulator.calls() == before
+
+
+async def test_wait_false_returns_a_run_id_and_the_result_comes_through_runs(simulator, tmp_path):
+    """consensus(wait=false) answers at once with a run id; runs(run_id) then shows the finished result."""
+    for m in panel(("w/a", "Answer: B", 0.3), ("w/b", "(B)", 0.3)):
+        simulator.script(m)
+    async with Client(build_server(settings_for(simulator, tmp_path), retry=NO_WAIT)) as client:
+        started = time.monotonic()
+        pending = await client.call_tool("consensus", {"prompt": MC, "models": ["w/a", "w/b"], "wait": False})
+        returned_s = time.monotonic() - started
+        run_id = pending.structured_content["run_id"]
+        for _ in range(100):
+            shown = (await client.call_tool("runs", {"run_id": run_id})).structured_content["run"]
+            if shown["status"] != "running":
+                break
+            await asyncio.sleep(0.05)
+    assert not pending.is_error and pending.structured_content["answer"] is None and run_id
+    assert returned_s < 0.3
+    assert shown["status"] == "done" and shown["result"]["answer"] == "B) Carbon dioxide"
+
+
+async def test_continue_from_gives_each_model_its_own_earlier_exchange(simulator, tmp_path):
+    """A follow-up with continue_from sends each model its own earlier question and answer, then the new one."""
+    simulator.script(ScriptedModel("f/a", reply="Answer: B"))
+    simulator.script(ScriptedModel("f/b", reply="Answer: A"))
+    async with open_runtime(settings_for(simulator, tmp_path), retry=NO_WAIT) as rt:
+        first = await consensus(rt, prompt=MC, models=["f/a", "f/b"], early_stop=False)
+        await consensus(rt, prompt="Are you sure? Answer yes or no.", models=["f/a", "f/b"],
+                        continue_from=first.run_id, early_stop=False)  # fmt: skip
+    follow_ups = [r for r in simulator.requests if r.model in ("f/a", "f/b")][2:]
+    assert len(follow_ups) == 2
+    for request in follow_ups:
+        contents = [m["content"] for m in request.json["messages"] if m["role"] != "system"]
+        mine = "Answer: B" if request.model == "f/a" else "Answer: A"
+        assert contents[0].startswith("Which gas") and contents[1] == mine
+        assert contents[-1] == "Are you sure? Answer yes or no."

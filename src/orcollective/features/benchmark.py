@@ -49,9 +49,9 @@ class BenchmarkRequest(Request):
     prompts: Annotated[list[str], Field(min_length=1, max_length=MAX_PROMPTS)]
     models: Annotated[list[str], Field(min_length=1, max_length=MAX_MODELS, description="Contestants, any ids")]
     runs: Annotated[int, Field(ge=1, le=MAX_RUNS)] = 1
-    expected: Annotated[list[str] | None, Field(description="Expected answer per prompt ('' for none)")] = None
-    judge: Annotated[str | None, Field(description="Model scoring replies without expected answer")] = None
-    include_consensus: Annotated[bool, Field(description="Add the panel's consensus as a contestant")] = False
+    expected: Annotated[list[str] | None, Field(description="Per prompt ('' for none)")] = None
+    judge: Annotated[str | None, Field(description="Scores replies without expected answers")] = None
+    include_consensus: Annotated[bool, Field(description="The panel as a contestant")] = False
     strategy: Literal["vote", "weighted", "synthesize", "judge"] = "vote"
     aggregator: Annotated[str | None, Field(description="Model for synthesize/judge")] = None
     answer_type: Literal["auto", "choice", "number", "boolean", "text", "long_text"] = "auto"

@@ -19,9 +19,10 @@ from ..collective.structured import Step, ask_structured
 from ..collective.vote import Ballot, tally
 from ..errors import TooFewAnswers
 from ..inputs import build_messages, load_images
+from ..inputs.messages import continued, text_only
 from ..runtime import Runtime
 from .base import Cli, Feature, Progress, Request
-from .runner import CallLog, CallRow, checked_panel, continued, default_models, earlier_exchanges, execute, text_only
+from .runner import CallLog, CallRow, checked_panel, default_models, earlier_exchanges, execute
 
 MAX_PANEL = 8
 ANSWER_TOKENS = 1500
@@ -306,7 +307,7 @@ FEATURE = Feature(
     name="collaborate",
     group="collective",
     kind="spends",
-    description="Panel council (peer ranking, chairman), debate or refine; wait=false, continue_from.",
+    description="Council (peer ranking, chairman), debate or refine across a panel.",
     request=CollaborateRequest,
     result=CollaborateResult,
     run=run,

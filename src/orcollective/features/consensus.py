@@ -14,16 +14,21 @@ from ..collective.budget import MAX_COMPLETION, call_estimate, estimate_tokens, 
 from ..collective.consensus import Decision, Dissent, GroupRow, aggregate, excerpt, rounded, vote
 from ..collective.fanout import FanOut, Outcome
 from ..collective.panels import default_panel, free_panel, only_free
+from ..collective.records import keep_exchanges, record_round
 from ..collective.rounds import PanelRound, ask_panel
 from ..collective.vote import Ballot
 from ..collective.weights import MIN_EVIDENCE, Learned, adaptive_order, latencies, learn, learnt_completion
-from ..errors import MISSING_KEY, ConfigError, InvalidArgument, OrcError, StoreError, TooFewAnswers
+from ..errors import MISSING_KEY, ConfigError, InvalidArgument, OrcError, TooFewAnswers
 from ..inputs import build_messages, load_images
+from ..inputs.messages import continued
 from ..inputs.shapes import check_model_id
 from ..runtime import Runtime
 from ..store import RunRecorder
-from ..store.ballots import BallotRow, record_ballots
+from ..store.jobs import Job
 from .base import Cli, Feature, Progress, Request
+from .runner import JobProgress, earlier_exchanges
+
+Earlier = dict[str, list[dict]]
 
 MAX_PANEL = 16
 ModelId = Annotated[str, AfterValidator(check_model_id)]
@@ -46,6 +51,8 @@ class ConsensusRequest(Request):
     aggregator: Annotated[str | None, Field(description="Model for synthesize/judge")] = None
     samples: Annotated[int, Field(ge=1, le=MAX_SAMPLES, description="Answers per model")] = 1
     free_only: bool = False
+    wait: bool = True
+    continue_from: str | None = None
 
     @field_validator("prompt")
     @classmethod
@@ -132,11 +139,27 @@ async def run(rt: Runtime, req: ConsensusRequest, progress: Progress) -> Consens
         "answer_type": plan.question.answer_type, "early_stop": req.early_stop, "adaptive": req.adaptive,
         "max_cost_usd": req.max_cost_usd, "timeout_s": plan.timeout_s, "samples": req.samples,
     }  # fmt: skip
-    recorder = RunRecorder(rt.store, "consensus", arguments)
+    earlier = earlier_exchanges(rt, req.continue_from)
+    recorder = RunRecorder(rt.store, "consensus", {**arguments, "continue_from": req.continue_from})
+    if req.wait:
+        return await _run(rt, plan, req, progress, recorder, earlier)
+    if recorder.run_id is None:
+        raise ConfigError("wait=false needs the run store (see the server log); use wait=true.")
+
+    async def background(job: Job) -> dict:
+        return (await _run(rt, plan, req, JobProgress(job), recorder, earlier)).model_dump(mode="json")
+
+    rt.jobs.start(recorder.run_id, "consensus", background)
+    return _pending(plan, recorder.run_id)
+
+
+async def _run(
+    rt: Runtime, plan: Plan, req: ConsensusRequest, progress: Progress, recorder: RunRecorder, earlier: Earlier
+) -> ConsensusResult:
     started = asyncio.get_running_loop().time()
     finished: list[Outcome] = []  # filled as each model answers, so a cancelled run still shows its spend
     try:
-        round_, decision = await _decide(rt, plan, req, progress, started, finished)
+        round_, decision = await _decide(rt, plan, req, progress, started, finished, earlier)
     except BaseException as exc:
         # Whatever ends the run (a cancel, too few answers, a crash) is recorded with what was spent.
         for o in finished:
@@ -148,10 +171,20 @@ async def run(rt: Runtime, req: ConsensusRequest, progress: Progress) -> Consens
             "cancelled" if cancelled else "error", cost_usd=spent, error="cancelled by the client" if cancelled else why
         )
         raise
-    _record_calls(recorder, plan, round_, decision)
+    record_round(recorder, plan.question, round_, decision)
+    keep_exchanges(recorder, round_, lambda model: continued(earlier, model, plan.messages))
     result = _shape(plan, round_, decision, asyncio.get_running_loop().time() - started, recorder)
     recorder.finish("done", result=result.model_dump(mode="json"), cost_usd=result.cost_usd)
     return result
+
+
+def _pending(plan: Plan, run_id: str) -> ConsensusResult:  # wait=false: the run id to poll, nothing decided yet
+    return ConsensusResult(
+        answer=None, answer_type=plan.question.answer_type, strategy=plan.strategy, confidence=None,
+        agreement=None, groups=[], dissent=[], responses=[], answered=0, calls=0, stopped_early=False,
+        skipped=plan.skipped, estimate_usd=rounded(plan.estimate_usd, 10), cost_usd=0.0, latency_s=0.0,
+        run_id=run_id, notes=[f"running in the server: runs(run_id='{run_id}') shows progress, then the result"],
+    )  # fmt: skip
 
 
 async def make_plan(rt: Runtime, req: ConsensusRequest) -> Plan:
@@ -218,7 +251,13 @@ async def make_plan(rt: Runtime, req: ConsensusRequest) -> Plan:
 
 
 async def _decide(
-    rt: Runtime, plan: Plan, req: ConsensusRequest, progress: Progress, started: float, finished: list[Outcome]
+    rt: Runtime,
+    plan: Plan,
+    req: ConsensusRequest,
+    progress: Progress,
+    started: float,
+    finished: list[Outcome],
+    earlier: Earlier,
 ) -> tuple[PanelRound, Decision]:
     q = plan.question
     needs_aggregator = plan.aggregator is not None
@@ -251,7 +290,8 @@ async def _decide(
 
     def body(model: str, n: int) -> dict:
         sampled = {"temperature": SAMPLE_TEMPERATURE, "seed": n} if plan.samples > 1 else {}
-        return {"model": model, "messages": plan.messages, "max_tokens": max_tokens, **sampled}
+        messages = continued(earlier, model, plan.messages)
+        return {"model": model, "messages": messages, "max_tokens": max_tokens, **sampled}
 
     round_ = await ask_panel(
         fan,
@@ -277,32 +317,6 @@ async def _decide(
             fan, q, plan.strategy, plan.aggregator, round_, decision, deadline=started + plan.timeout_s
         )
     return round_, decision
-
-
-def _record_calls(recorder: RunRecorder, plan: Plan, round_: PanelRound, decision: Decision) -> None:
-    """Every call that was made, with its role; for closed answers, the ballots reliability is learnt from.
-
-    Models that were not asked, or cancelled once the answer was decided, made no call worth counting.
-    """
-    q = plan.question
-    for o, b in zip(round_.outcomes, round_.ballots, strict=True):
-        if o.status not in ("not_asked", "cancelled"):
-            recorder.call(o.model, o.completion, role="panelist", answer=_shown(q, b), error=o.error,
-                          latency_s=o.latency_s)  # fmt: skip
-    if decision.aggregator is not None:
-        agg = decision.aggregator
-        recorder.call(agg.model, agg.completion, role="aggregator", error=agg.error, latency_s=agg.latency_s)
-    if q.answer_type == "long_text" or recorder.store is None or recorder.run_id is None:
-        return
-    rows = [
-        BallotRow(o.model, b.key, o.completion.usage.completion_tokens if o.completion else None)
-        for o, b in zip(round_.outcomes, round_.ballots, strict=True)
-        if o.ok
-    ]
-    try:
-        record_ballots(recorder.store, recorder.run_id, q.answer_type, decision.key, rows)
-    except StoreError as exc:
-        recorder.notes.append(f"ballots not saved: {exc}")
 
 
 def _shown(q: Question, b: Ballot) -> str | None:
@@ -331,24 +345,13 @@ def _shape(plan: Plan, round_: PanelRound, d: Decision, elapsed: float, recorder
         responses.append(_response(d.aggregator, "aggregator", None, q))
         calls.append(d.aggregator)
     return ConsensusResult(
-        answer=d.answer,
-        answer_type=plan.question.answer_type,
-        strategy=plan.strategy,
-        confidence=d.confidence,
-        agreement=d.agreement,
-        groups=d.groups,
-        dissent=d.dissent,
-        responses=responses,
-        answered=len(round_.answered),
-        calls=len(calls),
-        stopped_early=round_.stopped_early,
-        skipped=plan.skipped,
+        answer=d.answer, answer_type=plan.question.answer_type, strategy=plan.strategy, confidence=d.confidence,
+        agreement=d.agreement, groups=d.groups, dissent=d.dissent, responses=responses,
+        answered=len(round_.answered), calls=len(calls), stopped_early=round_.stopped_early, skipped=plan.skipped,
         estimate_usd=rounded(plan.estimate_usd, 10),
         cost_usd=round(sum(o.completion.cost_usd or 0 for o in calls if o.completion), 10),
-        latency_s=round(elapsed, 3),
-        run_id=recorder.run_id,
-        notes=[*plan.notes, *d.notes, *recorder.notes],
-    )
+        latency_s=round(elapsed, 3), run_id=recorder.run_id, notes=[*plan.notes, *d.notes, *recorder.notes],
+    )  # fmt: skip
 
 
 def summary(r: ConsensusResult) -> str:

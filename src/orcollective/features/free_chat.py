@@ -31,8 +31,8 @@ class FreeChatRequest(Request):
     prompt: str | None = None
     messages: Annotated[list[dict] | None, Field(description="OpenAI-style messages instead of prompt")] = None
     system: str | None = None
-    images: Annotated[list[str] | None, Field(description="Paths, URLs or base64; picks vision models")] = None
-    models: Annotated[list[str] | None, Field(description="Free models to choose from (default: all that fit)")] = None
+    images: Annotated[list[str] | None, Field(description="Paths, URLs or base64")] = None
+    models: Annotated[list[str] | None, Field(description="Free models to pick from")] = None
     need_tools: Annotated[bool, Field(description="Only models with tool calling")] = False
     fallbacks: Annotated[int, Field(ge=1, le=8, description="Models per request in models[]")] = 3
     temperature: Annotated[float | None, Field(ge=0, le=2)] = None

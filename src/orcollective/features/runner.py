@@ -77,7 +77,7 @@ class CallLog:
         return round(sum(r.cost_usd or 0 for r in self.rows), 10)
 
 
-class _JobProgress(Progress):
+class JobProgress(Progress):
     """Progress of a background run, kept on its job for ``runs(run_id)``."""
 
     def __init__(self, job: Job) -> None:
@@ -111,7 +111,7 @@ async def execute(
         raise ConfigError("wait=false needs the run store (see the server log); use wait=true.")
 
     async def background(job: Job) -> dict:
-        result = await _recorded(recorder, _JobProgress(job), work)
+        result = await _recorded(recorder, JobProgress(job), work)
         return result.model_dump(mode="json")
 
     rt.jobs.start(recorder.run_id, tool, background)
@@ -145,27 +145,6 @@ def earlier_exchanges(rt: Runtime, run_id: str | None) -> dict[str, list[dict]]:
     if not found:
         raise InvalidArgument(f"Run '{run_id[:80]}' kept no exchanges to continue; ask without continue_from.")
     return found
-
-
-def continued(earlier: Mapping[str, list[dict]], model: str, messages: list[dict]) -> list[dict]:
-    """``messages`` after ``model``'s own earlier exchange (its system prompt kept once, first)."""
-    before = earlier.get(model, [])
-    if not before:
-        return messages
-    if messages and messages[0]["role"] == "system" and before[0]["role"] == "system":
-        messages = messages[1:]
-    return [*before, *messages]
-
-
-def text_only(messages: Sequence[dict]) -> list[dict]:
-    """Messages with image parts dropped (an exchange is stored as text)."""
-    out = []
-    for m in messages:
-        content = m.get("content")
-        if isinstance(content, list):
-            content = "\n".join(p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text")
-        out.append({"role": m["role"], "content": content})
-    return out
 
 
 async def checked_panel(rt: Runtime, models: Sequence[str], *, images: int = 0) -> list[ModelInfo]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from ..errors import InvalidArgument
 
 
@@ -32,4 +34,25 @@ def build_messages(
         content = out[last_user]["content"]
         parts = [{"type": "text", "text": content}] if isinstance(content, str) else list(content)
         out[last_user] = {**out[last_user], "content": parts + image_content}
+    return out
+
+
+def continued(earlier: Mapping[str, list[dict]], model: str, messages: list[dict]) -> list[dict]:
+    """``messages`` after ``model``'s own earlier exchange (its system prompt kept once, first)."""
+    before = earlier.get(model, [])
+    if not before:
+        return messages
+    if messages and messages[0]["role"] == "system" and before[0]["role"] == "system":
+        messages = messages[1:]
+    return [*before, *messages]
+
+
+def text_only(messages: Sequence[dict]) -> list[dict]:
+    """Messages with image parts dropped (an exchange is stored as text)."""
+    out = []
+    for m in messages:
+        content = m.get("content")
+        if isinstance(content, list):
+            content = "\n".join(p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text")
+        out.append({"role": m["role"], "content": content})
     return out
