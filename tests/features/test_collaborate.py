@@ -238,3 +238,24 @@ async def test_free_only_council_asks_only_free_models(simulator, tmp_path):
     assert asked and all(m.endswith(":free") for m in asked)
     assert refused.is_error and "would be billed" in refused.content[0].text
     assert simulator.calls() == before
+
+
+async def test_max_cost_usd_refuses_collaborate_and_cross_validate_before_any_spend(simulator, tmp_path):
+    """Both tools price their run before it starts; a budget below the estimate is one line, nothing sent."""
+    from mcp import Client
+
+    from conftest import no_wait, settings_for
+    from orcollective.mcp import build_server
+
+    panel = ["openai/gpt-4o", "anthropic/claude-3.5-sonnet", "google/gemini-2.5-flash"]
+    async with Client(build_server(settings_for(simulator, tmp_path), retry=no_wait())) as client:
+        council = await client.call_tool(
+            "collaborate", {"prompt": "Name a colour.", "models": panel, "max_cost_usd": 0.000001}
+        )
+        review = await client.call_tool(
+            "cross_validate", {"content": "def f(): return 1", "reviewers": panel, "max_cost_usd": 0.000001}
+        )
+    for result in (council, review):
+        text = result.content[0].text
+        assert result.is_error and "over max_cost_usd" in text and "\n" not in text
+    assert simulator.calls() == 0

@@ -95,3 +95,15 @@ def fit_budget(
             f"${max_cost_usd}; raise max_cost_usd or choose cheaper models (list_models sort=price)."
         )
     return Fitted(models, skipped, float(total))
+
+
+def check_budget(calls: Sequence[tuple[ModelInfo, int, int]], max_cost_usd: float | None, what: str) -> float:
+    """The pre-flight estimate of ``calls`` (model, prompt tokens, completion tokens) in USD; over
+    ``max_cost_usd`` it is refused before anything is spent."""
+    estimate = sum((m.estimate_cost(prompt, completion) for m, prompt, completion in calls), Decimal(0))
+    if max_cost_usd is not None and estimate > Decimal(str(max_cost_usd)):
+        raise BudgetExceeded(
+            f"Estimated cost ${float(estimate):.6f} for {what} ({len(calls)} calls) is over max_cost_usd "
+            f"${max_cost_usd}; raise max_cost_usd, use fewer rounds or models, or choose cheaper models."
+        )
+    return float(estimate)

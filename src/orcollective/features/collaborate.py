@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field, field_validator
 from ..catalog import ModelInfo, with_cost
 from ..collective import council, debate, refine
 from ..collective.answers import Question, answer_instruction, display_answer, extract_answer, parse_question
+from ..collective.budget import EXPECTED_COMPLETION, check_budget, estimate_tokens
 from ..collective.fanout import FanOut
 from ..collective.panels import free_panel, only_free
 from ..collective.structured import Step, ask_structured
@@ -29,6 +30,9 @@ ANSWER_TOKENS = 1500
 TOP_FOR_CHAIRMAN = 3
 
 
+RANKING_TOKENS = 300  # a ranking or a critique: short structured JSON
+
+
 class CollaborateRequest(Request):
     prompt: str
     mode: Literal["council", "debate", "refine"] = "council"
@@ -40,6 +44,7 @@ class CollaborateRequest(Request):
     wait: bool = True
     continue_from: str | None = None
     free_only: bool = False
+    max_cost_usd: Annotated[float | None, Field(gt=0)] = None
 
     @field_validator("prompt")
     @classmethod
@@ -106,6 +111,23 @@ class Ctx:
         return self.started + self.timeout_s * share
 
 
+def preflight(req: CollaborateRequest, panel: list[ModelInfo], chairman: ModelInfo) -> float:
+    """The run priced before any spend, from catalog prices and typical lengths; refused over max_cost_usd."""
+    prompt, answer, n = estimate_tokens(req.prompt), EXPECTED_COMPLETION["long_text"], len(panel)
+    if req.mode == "council":
+        calls = [(m, prompt, answer) for m in panel] + [(m, prompt + answer * (n - 1), RANKING_TOKENS) for m in panel]
+        calls.append((chairman, prompt + answer * min(3, n), answer))
+    elif req.mode == "debate":
+        calls = [(m, prompt + answer * (n - 1) * r, answer) for r in range(req.rounds + 1) for m in panel]
+    else:
+        drafter, critics = panel[0], panel[1:]
+        calls = [(drafter, prompt, answer)]
+        for _ in range(req.rounds):
+            calls += [(c, prompt + answer, RANKING_TOKENS) for c in critics]
+            calls.append((drafter, prompt + answer + RANKING_TOKENS * len(critics), answer))
+    return check_budget(calls, req.max_cost_usd, f"{req.mode} with {n} models")
+
+
 async def run(rt: Runtime, req: CollaborateRequest, progress: Progress) -> CollaborateResult:
     if req.free_only and not req.models:
         models = [m.id for m in await free_panel(rt.registry, len(rt.default_panel), [])]
@@ -118,6 +140,7 @@ async def run(rt: Runtime, req: CollaborateRequest, progress: Progress) -> Colla
     if req.free_only:
         only_free([*panel, chairman])
     earlier = earlier_exchanges(rt, req.continue_from)
+    preflight(req, panel, chairman)
     question = parse_question(req.prompt, "auto")
     arguments = {**req.model_dump(exclude={"images"}), "models": [m.id for m in panel], "chairman": chairman.id}
     closed_debate = req.mode == "debate" and question.answer_type != "long_text"

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from ..catalog import with_cost
 from ..collective import review
+from ..collective.budget import check_budget, estimate_tokens
 from ..collective.fanout import FanOut
 from ..collective.structured import Step, ask_structured
 from ..errors import TooFewAnswers
@@ -22,6 +23,9 @@ MAX_REVIEWERS = 8
 MIN_REVIEWERS = 2  # an issue is kept when this many reviewers raised it
 
 
+RUBRIC_TOKENS, VERDICT_TOKENS = 400, 600  # the instructions around the content; a verdict with issues
+
+
 class CrossValidateRequest(Request):
     content: str
     task: str | None = None
@@ -31,6 +35,7 @@ class CrossValidateRequest(Request):
     images: list[str] | None = None
     timeout_s: Annotated[float | None, Field(ge=1, le=600)] = None
     wait: bool = True
+    max_cost_usd: Annotated[float | None, Field(gt=0)] = None
 
     @field_validator("content")
     @classmethod
@@ -94,6 +99,8 @@ async def run(rt: Runtime, req: CrossValidateRequest, progress: Progress) -> Cro
     panel = await checked_panel(rt, models, images=len(parts or []))
     kind = "custom" if req.criteria else review.content_type(req.content)
     criteria = req.criteria or review.CRITERIA[kind]
+    reading = estimate_tokens(req.content + (req.task or "")) + RUBRIC_TOKENS
+    check_budget([(m, reading, VERDICT_TOKENS) for m in panel], req.max_cost_usd, f"{len(panel)} reviews")
     arguments = {
         **req.model_dump(exclude={"images", "content"}), "content_chars": len(req.content),
         "prompt": req.task or req.content[:200], "reviewers": [m.id for m in panel], "criteria": criteria,
