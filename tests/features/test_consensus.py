@@ -503,3 +503,15 @@ async def test_continue_from_gives_each_model_its_own_earlier_exchange(simulator
         mine = "Answer: B" if request.model == "f/a" else "Answer: A"
         assert contents[0].startswith("Which gas") and contents[1] == mine
         assert contents[-1] == "Are you sure? Answer yes or no."
+
+
+async def test_a_model_that_cannot_read_images_is_refused_before_spending(simulator, tmp_path):
+    """consensus with images and a text-only model names vision models to use instead; nothing is sent."""
+    from PIL import Image
+
+    Image.new("RGB", (8, 8), "red").save(tmp_path / "dot.png")
+    async with open_runtime(settings_for(simulator, tmp_path), retry=NO_WAIT) as rt:
+        with pytest.raises(InvalidArgument, match="cannot read images"):
+            await consensus(rt, prompt="What colour is it? A) red B) blue", images=[str(tmp_path / "dot.png")],
+                            models=["openai/gpt-4o", "meta-llama/llama-3.3-70b-instruct"])  # fmt: skip
+    assert simulator.calls() == 0

@@ -26,7 +26,7 @@ from ..runtime import Runtime
 from ..store import RunRecorder
 from ..store.jobs import Job
 from .base import Cli, Feature, Progress, Request
-from .runner import JobProgress, earlier_exchanges
+from .runner import JobProgress, checked_panel, earlier_exchanges
 
 Earlier = dict[str, list[dict]]
 
@@ -219,6 +219,8 @@ async def make_plan(rt: Runtime, req: ConsensusRequest) -> Plan:
         if req.free_only:
             only_free([agg_info])
     parts = await load_images(req.images, rt.images) if req.images else None
+    if parts:  # a model without image input is refused before any spend, naming vision models to use
+        await checked_panel(rt, ids, images=len(parts))
     full_system = "\n\n".join(s for s in (req.system, answer_instruction(question)) if s and s.strip()) or None
     messages = build_messages(req.prompt, None, full_system, parts)
     if not rt.client.has_key:
