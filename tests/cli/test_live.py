@@ -83,3 +83,16 @@ def test_ctrl_c_cancels_says_what_was_spent_and_keeps_the_run(tmp_path, terminal
     assert re.search(r"Cancelled after \d+\.\ds, 1 of 2 models had answered, \$\d+\.\d{6} spent", final), final
     assert "Traceback" not in final
     assert listed["runs"][0]["status"] == "cancelled"
+
+
+def test_a_model_answering_slowly_shows_its_answer_streaming_in(tmp_path, terminal, cli_env):
+    """While a model streams its answer, its row says streaming with the characters so far."""
+    drip = ScriptedModel("sim/drip", reply="Weighing each option carefully. " * 6 + "Answer: B", tokens_per_s=20)
+    quick = ScriptedModel("sim/quick", reply="Answer: B")
+    with Simulator([drip, quick]) as sim:
+        args = ["consensus", MC, "-m", "sim/drip", "-m", "sim/quick", "--no-early-stop"]
+        term = terminal(args, cli_env(sim, tmp_path))
+        mid = term.wait_for(lambda s: re.search(r"sim/drip +streaming +\d+ characters", s) is not None)
+        code, final = term.finish()
+    assert re.search(r"sim/quick +answered", mid), mid
+    assert code == 0 and "streaming" not in final and "Answer: B) Carbon dioxide" in final

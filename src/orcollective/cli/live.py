@@ -34,6 +34,7 @@ class Row:
     latency_s: float | None = None
     cost_usd: float | None = None
     error: str | None = None
+    chars: int = 0  # of the answer streamed so far
     spinner: Spinner = field(default_factory=lambda: Spinner("dots", style="cyan"))
 
 
@@ -53,6 +54,8 @@ class LiveProgress(Progress):
         self.ends_with_newline = True
         self.live: Live | None = None
         self.spinner = Spinner("dots", style="cyan")
+        # On a terminal the panel shows each answer streaming in, so the feature asks its panel streamed.
+        self.streams = err.is_terminal
         if err.is_terminal:
             self.live = Live(get_renderable=self._view, console=err, transient=True, refresh_per_second=REFRESH_PER_S)
             self.live.start()
@@ -61,6 +64,11 @@ class LiveProgress(Progress):
 
     async def model_started(self, model: str) -> None:
         self.rows[model] = Row(model, time.monotonic())
+
+    async def model_text(self, model: str, chars: int) -> None:
+        row = self.rows.setdefault(model, Row(model, self.started))
+        if row.status in ("waiting", "streaming"):
+            row.status, row.chars = "streaming", chars
 
     async def model_finished(
         self,
@@ -136,7 +144,7 @@ class LiveProgress(Progress):
                 bar = ProgressBar(total=self.total, completed=self.done, width=40)
                 return Group(self.spinner, Columns([bar, Text(f"{self.done:g}/{self.total:g}")]))
             return self.spinner
-        finished = [r for r in self.rows.values() if r.status != "waiting"]
+        finished = [r for r in self.rows.values() if r.status not in ("waiting", "streaming")]
         failed = sum(r.status in ("error", "timeout") for r in finished)
         head = f"{self.what} · {len(finished) - failed}/{len(self.rows)} answered"
         head += f" · {failed} failed" if failed else ""
@@ -150,6 +158,9 @@ class LiveProgress(Progress):
         for row in self.rows.values():
             if row.status == "waiting":
                 table.add_row(row.spinner, Text(row.model, style="bold"), "waiting", f"{now - row.started:.1f}s")
+            elif row.status == "streaming":
+                detail = f"{row.chars:,} characters · {now - row.started:.1f}s"
+                table.add_row(row.spinner, Text(row.model, style="bold"), Text("streaming", style="cyan"), detail)
             else:
                 mark = Text("✓", style="green") if row.status == "ok" else Text("✗", style="red")
                 word = Text(STATUS_WORDS.get(row.status, row.status), style=STATUS_STYLES.get(row.status, ""))

@@ -47,11 +47,14 @@ class FanOut:
         *,
         call_timeout_s: float,
         price: Callable[[Completion], Completion] | None = None,
+        on_text: Callable[[str, str], Awaitable[None]] | None = None,
     ) -> None:
         self.client = client
         self.call_timeout_s = call_timeout_s
         # Fills in a cost the API did not report (from catalog prices), once, where the answer arrives.
         self.price = price or (lambda completion: completion)
+        # With ``on_text(model, delta)`` every call is streamed and each piece reported as it arrives.
+        self.on_text = on_text
 
     async def ask(self, body: dict, deadline: float) -> Outcome:
         """One call, bounded by the call timeout and the round deadline (in ``loop.time()`` seconds)."""
@@ -62,13 +65,23 @@ class FanOut:
         limit = min(self.call_timeout_s, deadline - started)
         try:
             with anyio.fail_after(max(limit, 0)):
-                completion = self.price(await self.client.complete(body))
+                completion = self.price(await self._send(model, body))
         except TimeoutError:
             waited = anyio.current_time() - started
             return Outcome(model, "timeout", error=f"no answer within {waited:.1f}s", latency_s=waited)
         except OrcError as exc:
             return Outcome(model, "error", error=str(exc), latency_s=anyio.current_time() - started)
         return Outcome(model, "ok", completion=completion, latency_s=completion.latency_s)
+
+    async def _send(self, model: str, body: dict) -> Completion:
+        on_text = self.on_text
+        if on_text is None:
+            return await self.client.complete(body)
+
+        async def piece(delta: str) -> None:
+            await on_text(model, delta)
+
+        return await self.client.stream(body, on_text=piece)
 
     async def round(
         self,

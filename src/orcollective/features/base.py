@@ -61,11 +61,18 @@ def _cut(text: str, limit: int) -> str:
 class Progress:
     """Where a running feature reports what it is doing; the default listens to nothing."""
 
+    # True for a progress that shows each model's answer as it streams in (a terminal's live panel): the
+    # feature then asks its panel streamed and reports ``model_text``.
+    streams: bool = False
+
     async def step(self, done: float, total: float | None, message: str) -> None:
         """A step finished (e.g. one model answered): ``done`` of ``total``."""
 
     async def text(self, delta: str) -> None:
         """A piece of a single answer as it streams in."""
+
+    async def model_text(self, model: str, chars: int) -> None:
+        """``model`` has sent ``chars`` characters of its answer so far."""
 
     async def model_started(self, model: str) -> None:
         """``model`` is about to be asked (a panel shows it as waiting)."""

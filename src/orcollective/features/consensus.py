@@ -29,7 +29,6 @@ from .base import Cli, Feature, Progress, Request
 from .runner import JobProgress, checked_panel, earlier_exchanges
 
 Earlier = dict[str, list[dict]]
-
 MAX_PANEL = 16
 ModelId = Annotated[str, AfterValidator(check_model_id)]
 MAX_SAMPLES = 10
@@ -265,10 +264,17 @@ async def _decide(
     needs_aggregator = plan.aggregator is not None
     answer_time = plan.timeout_s * (1 - AGGREGATOR_SHARE if needs_aggregator else 1)
     by_id = {m.id: m for m in plan.panel + ([plan.aggregator] if plan.aggregator else [])}
+    streamed: dict[str, int] = {}  # characters of each answer so far, for a progress that shows them
+
+    async def on_text(model: str, delta: str) -> None:
+        await progress.model_text(model, streamed.setdefault(model, 0) + len(delta))
+        streamed[model] += len(delta)
+
     fan = FanOut(
         rt.client,
         call_timeout_s=plan.timeout_s,
         price=lambda c: with_cost(by_id.get(c.model) or by_id.get(c.requested_model), c),
+        on_text=on_text if progress.streams else None,
     )
     models = [m.id for m in plan.panel]
     if req.adaptive:
