@@ -338,7 +338,7 @@ FEATURE = Feature(
     cli=Cli(
         command="collaborate",
         arguments=("prompt",),
-        flags={"models": "--model/-m", "timeout_s": "--timeout"},
+        flags={"models": "--model/-m", "timeout_s": "--timeout", "max_cost_usd": "--max-cost"},
         hidden=("images", "wait"),
     ),  # fmt: skip
 )

@@ -187,7 +187,7 @@ FEATURE = Feature(
     cli=Cli(
         command="validate",
         arguments=("content",),
-        flags={"reviewers": "--reviewer/-r", "timeout_s": "--timeout"},
+        flags={"reviewers": "--reviewer/-r", "timeout_s": "--timeout", "max_cost_usd": "--max-cost"},
         hidden=("images", "wait"),
     ),  # fmt: skip
 )
