@@ -58,6 +58,11 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def closing_lines(notes: list[str], run_id: str | None) -> list[str]:
+    """The last lines of a summary: each note, then the run id to look the run up by."""
+    return [f"note: {n}" for n in notes] + ([f"run {run_id}"] if run_id else [])
+
+
 class Progress:
     """Where a running feature reports what it is doing; the default listens to nothing."""
 

@@ -22,7 +22,7 @@ from ..errors import TooFewAnswers
 from ..inputs import build_messages, load_images
 from ..inputs.messages import continued, text_only
 from ..runtime import Runtime
-from .base import Cli, Feature, Progress, Request
+from .base import Cli, Feature, Progress, Request, closing_lines
 from .runner import CallLog, CallRow, checked_panel, default_models, earlier_exchanges, execute
 
 MAX_PANEL = 8
@@ -320,9 +320,7 @@ def summary(r: CollaborateResult) -> str:
         lines.append(f"round {x.round}: {x.answered} answered{changed}{major}")
     if r.late:
         lines.append("late: " + ", ".join(r.late))
-    lines += [f"note: {n}" for n in r.notes]
-    if r.run_id:
-        lines.append(f"run {r.run_id}")
+    lines += closing_lines(r.notes, r.run_id)
     return "\n".join(lines)
 
 

@@ -25,7 +25,7 @@ from ..inputs.shapes import check_model_id
 from ..runtime import Runtime
 from ..store import RunRecorder
 from ..store.jobs import Job
-from .base import Cli, Feature, Progress, Request
+from .base import Cli, Feature, Progress, Request, closing_lines
 from .runner import JobProgress, checked_panel, earlier_exchanges
 
 Earlier = dict[str, list[dict]]
@@ -376,9 +376,7 @@ def summary(r: ConsensusResult) -> str:
     failed = [f"{x.model}: {x.error}" for x in r.responses if x.status in ("error", "timeout")]
     if failed:
         lines.append("failed: " + "; ".join(failed))
-    lines.extend(f"note: {n}" for n in r.notes)
-    if r.run_id:
-        lines.append(f"run {r.run_id}")
+    lines += closing_lines(r.notes, r.run_id)
     return "\n".join(lines)
 
 

@@ -16,7 +16,7 @@ from ..collective.structured import Step, ask_structured
 from ..errors import TooFewAnswers
 from ..inputs import load_images
 from ..runtime import Runtime
-from .base import Cli, Feature, Progress, Request
+from .base import Cli, Feature, Progress, Request, closing_lines
 from .runner import CallLog, CallRow, checked_panel, default_models, execute
 
 MAX_REVIEWERS = 8
@@ -169,9 +169,7 @@ def summary(r: CrossValidateResult) -> str:
     ]
     lines += [f"{c.criterion}: median {c.median}, agreement {c.agreement}" for c in r.criteria]
     lines += [f"[{i.severity}] {i.criterion}: {i.description} ({len(i.reviewers)} reviewers)" for i in r.issues]
-    lines += [f"note: {n}" for n in r.notes]
-    if r.run_id:
-        lines.append(f"run {r.run_id}")
+    lines += closing_lines(r.notes, r.run_id)
     return "\n".join(lines)
 
 

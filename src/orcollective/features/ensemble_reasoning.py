@@ -17,7 +17,7 @@ from ..collective.structured import ask_structured
 from ..errors import TooFewAnswers
 from ..inputs import load_images
 from ..runtime import Runtime
-from .base import Cli, Feature, Progress, Request
+from .base import Cli, Feature, Progress, Request, closing_lines
 from .runner import CallLog, CallRow, checked_panel, default_models, execute
 from .select_model import recommend
 
@@ -185,9 +185,7 @@ def summary(r: EnsembleResult) -> str:
     lines = [f"Answer: {r.answer}", f"{len(r.plan)} subtasks · {len(r.calls)} calls · ${r.cost_usd:.6f} · "
              f"{r.latency_s:.2f}s" + (" · partial" if r.partial else "")]  # fmt: skip
     lines += [f"{s.id} [{s.model}, {s.status}, {s.latency_s:.2f}s]: {s.task[:80]}" for s in r.plan]
-    lines += [f"note: {n}" for n in r.notes]
-    if r.run_id:
-        lines.append(f"run {r.run_id}")
+    lines += closing_lines(r.notes, r.run_id)
     return "\n".join(lines)
 
 
