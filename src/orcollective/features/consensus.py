@@ -13,7 +13,7 @@ from ..collective.answers import Question, answer_instruction, display_answer, p
 from ..collective.budget import MAX_COMPLETION, call_estimate, estimate_tokens, fit_budget
 from ..collective.consensus import Decision, Dissent, GroupRow, aggregate, excerpt, rounded, vote
 from ..collective.fanout import FanOut, Outcome
-from ..collective.panels import default_panel, free_panel, only_free
+from ..collective.panels import default_panel, free_panel, only_free, refuse_blind
 from ..collective.records import keep_exchanges, record_round
 from ..collective.rounds import PanelRound, ask_panel
 from ..collective.vote import Ballot
@@ -26,7 +26,7 @@ from ..runtime import Runtime
 from ..store import RunRecorder
 from ..store.jobs import Job
 from .base import Cli, Feature, Progress, Request, closing_lines
-from .runner import JobProgress, checked_panel, earlier_exchanges
+from .runner import JobProgress, earlier_exchanges
 
 Earlier = dict[str, list[dict]]
 MAX_PANEL = 16
@@ -219,7 +219,7 @@ async def make_plan(rt: Runtime, req: ConsensusRequest) -> Plan:
             only_free([agg_info])
     parts = await load_images(req.images, rt.images) if req.images else None
     if parts:  # a model without image input is refused before any spend, naming vision models to use
-        await checked_panel(rt, ids, images=len(parts))
+        await refuse_blind(rt.registry, [*panel, *([agg_info] if agg_info else [])])
     full_system = "\n\n".join(s for s in (req.system, answer_instruction(question)) if s and s.strip()) or None
     messages = build_messages(req.prompt, None, full_system, parts)
     if not rt.client.has_key:

@@ -10,7 +10,6 @@ Any feature can hand its work to ``execute``: ``work(progress, calls)`` does the
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from decimal import Decimal
 from typing import Any, TypeVar
 
 import anyio
@@ -19,6 +18,7 @@ from pydantic import BaseModel
 from ..catalog import ModelInfo
 from ..collective.consensus import excerpt
 from ..collective.fanout import Outcome
+from ..collective.panels import default_panel, refuse_blind
 from ..errors import MISSING_KEY, ConfigError, InvalidArgument, OrcError
 from ..runtime import Runtime
 from ..store import RunRecorder
@@ -152,14 +152,7 @@ async def checked_panel(rt: Runtime, models: Sequence[str], *, images: int = 0) 
     refused before any spend, naming vision models of the panel's price range."""
     panel = (await rt.registry.resolve(list(models))).models
     if images:
-        blind = [m.id for m in panel if not m.vision]
-        if blind:
-            top = max((max(m.prompt_per_mtok, m.completion_per_mtok) for m in panel), default=Decimal(0))
-            page = await rt.registry.search(vision=True, max_price_per_mtok=float(top) or None, sort="price", limit=4)
-            alternatives = ", ".join(m.id for m in page.models) or "none in this price range (see list_models vision)"
-            raise InvalidArgument(
-                f"{', '.join(blind)} cannot read images; use vision models instead, e.g. {alternatives}."
-            )
+        await refuse_blind(rt.registry, panel)
     if not rt.client.has_key:
         raise ConfigError(MISSING_KEY)
     return panel
@@ -167,10 +160,4 @@ async def checked_panel(rt: Runtime, models: Sequence[str], *, images: int = 0) 
 
 async def default_models(rt: Runtime, minimum: int) -> list[str]:
     """The configured panel, minus ids the catalog no longer lists."""
-    resolved = await rt.registry.resolve(rt.default_panel, drop_unknown=True)
-    if len(resolved.models) < minimum:
-        raise InvalidArgument(
-            f"Fewer than {minimum} models of the default panel are in the catalog: pass 'models' or set "
-            "ORCOLLECTIVE_DEFAULT_MODELS to current ids (see list_models)."
-        )
-    return [m.id for m in resolved.models]
+    return [m.id for m in await default_panel(rt.registry, rt.default_panel, [], minimum)]
