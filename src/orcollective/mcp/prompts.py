@@ -40,17 +40,18 @@ def register_prompts(server: MCPServer, groups: list[str]) -> None:
         def council(decision: str, options: str = "", models: str = "") -> str:
             listed = f"\nOptions: {options}" if options else ""
             return (
-                f"Put this decision to a council: call the consensus tool{_panel(models)} with "
-                "strategy='synthesize', asking each model to recommend one option with its main reason and "
-                f"risk. Summarise the recommendation and where the models disagree.\n\nDecision:\n{decision}{listed}"
+                f"Put this decision to a council: call the collaborate tool with mode='council'{_panel(models)}, "
+                "asking each model to recommend one option with its main reason and risk. Summarise the "
+                f"chairman's recommendation, the peer ranking and where the models disagree.\n\nDecision:\n"
+                f"{decision}{listed}"
             )
 
         @server.prompt(name="code_review", description="Three models review code; issues most of them flag.")
         def code_review(code: str, language: str = "", models: str = "") -> str:
             lang = f" ({language})" if language else ""
+            reviewers = _panel(models).replace("models=", "reviewers=")
             return (
-                f"Review this code{lang} with three models: call the consensus tool{_panel(models)} with "
-                "strategy='synthesize' and the prompt 'List the bugs, security problems and unclear parts of "
-                "this code, most serious first: <code>'. Report the issues more than one model found first."
-                f"\n\nCode:\n```\n{code}\n```"
+                f"Review this code{lang} with three models: call the cross_validate tool{reviewers} with the code "
+                "as content. Report the verdict, the scores per criterion and the issues more than one reviewer "
+                f"found, most serious first.\n\nCode:\n```\n{code}\n```"
             )
