@@ -97,7 +97,26 @@ def _bench_finish(result: BaseModel, extra: dict[str, Any], console: Console) ->
     console.print(f"report written to {path}", highlight=False)
 
 
+def _openrouter_prepare(values: dict[str, Any]) -> dict[str, Any]:
+    files, web_search = values.pop("file", None), values.pop("web_search", None)
+    options = {"files": list(files) if files else None, "web_search": web_search or None}
+    if options := {k: v for k, v in options.items() if v is not None}:
+        values["openrouter"] = options
+    return {}
+
+
+# The collective commands take chat's two most used OpenRouter options as flags of their own.
+OPENROUTER = Extension(
+    params=(
+        _option("file", list[str] | None, "--file", help="A PDF or text file for the panel (repeat for more)"),
+        _option("web_search", bool | None, "--web-search", help="Let the models search the web"),
+    ),
+    prepare=_openrouter_prepare,
+    finish=lambda result, extra, console: None,
+)
+
 EXTENSIONS: dict[str, Extension] = {
+    **dict.fromkeys(("consensus", "collaborate", "validate", "plan"), OPENROUTER),
     "bench": Extension(
         params=(
             _option(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Generic, Literal, TypeVar
+from typing import Generic, Literal, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -36,8 +36,8 @@ class Request(BaseModel):
         out: list[str] = []
         for error in exc.errors(include_url=False, include_input=False):
             loc = [str(part) for part in error["loc"]]
-            if error["type"] == "extra_forbidden" and len(loc) == 1:
-                problem = _unknown(loc[0], names)
+            if error["type"] == "extra_forbidden":
+                problem = _unknown(loc, _fields_at(cls, loc[:-1]) if len(loc) > 1 else names)
             else:
                 if loc and shown:
                     loc[0] = shown.get(loc[0], loc[0])
@@ -48,10 +48,29 @@ class Request(BaseModel):
         return out
 
 
-def _unknown(name: str, names: list[str]) -> str:
-    close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+def _unknown(loc: list[str], names: list[str]) -> str:
+    close = difflib.get_close_matches(loc[-1], names, n=1, cutoff=0.6)
     hint = f"did you mean '{close[0]}'?" if close else f"valid: {', '.join(names)}"
-    return f"unknown argument '{_cut(name, QUOTE_CHARS)}'; {hint}"
+    return f"unknown argument '{_cut('.'.join(loc), QUOTE_CHARS)}'; {hint}"
+
+
+def _fields_at(model: type[BaseModel], path: list[str]) -> list[str]:
+    """The field names of the object argument at ``path`` (e.g. ``openrouter.routing``)."""
+    for name in path:
+        found = model.model_fields.get(name)
+        inner = found.annotation if found else None
+        inner = next((a for a in get_args(inner) if isinstance(a, type)), inner) if get_args(inner) else inner
+        if not (isinstance(inner, type) and issubclass(inner, BaseModel)):
+            return []
+        model = inner
+    return list(model.model_fields)
+
+
+class SourceOut(BaseModel):
+    """A web page a reply cited (a ``url_citation`` annotation)."""
+
+    url: str
+    title: str | None
 
 
 def _cut(text: str, limit: int) -> str:

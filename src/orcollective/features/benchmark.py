@@ -50,7 +50,7 @@ class BenchmarkRequest(Request):
     models: Annotated[list[str], Field(min_length=1, max_length=MAX_MODELS, description="Contestants, any ids")]
     runs: Annotated[int, Field(ge=1, le=MAX_RUNS)] = 1
     expected: Annotated[list[str] | None, Field(description="Per prompt ('' for none)")] = None
-    judge: Annotated[str | None, Field(description="Scores replies without expected answers")] = None
+    judge: Annotated[str | None, Field(description="Scores replies lacking expected")] = None
     include_consensus: Annotated[bool, Field(description="The panel as a contestant")] = False
     strategy: Literal["vote", "weighted", "synthesize", "judge"] = "vote"
     aggregator: Annotated[str | None, Field(description="Model for synthesize/judge")] = None
@@ -261,7 +261,7 @@ async def _panels(
         for kind in {q.answer_type for q in questions}:
             weights[kind] = history.weights(rt.store, order, kind, notes)
     fan = FanOut(rt.client, call_timeout_s=req.timeout_s or rt.consensus_timeout_s,
-                 price=lambda c: with_cost(aggregator, c))  # fmt: skip
+                 models={aggregator.id: aggregator} if aggregator else None)  # fmt: skip
     deadline = asyncio.get_running_loop().time() + (req.timeout_s or rt.consensus_timeout_s)
     jobs = []
     for i, q in enumerate(questions):
@@ -365,7 +365,7 @@ FEATURE = Feature(
     name="benchmark",
     group="benchmark",
     kind="spends",
-    description="Benchmark models on prompts: TTFT, latency, cost, quality, optionally the panel too.",
+    description="Benchmark models on prompts: TTFT, latency, cost, quality; the panel too.",
     request=BenchmarkRequest,
     result=BenchmarkResult,
     run=run,

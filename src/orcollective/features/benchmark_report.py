@@ -31,7 +31,7 @@ CSV_COLUMNS = (
 class BenchmarkReportRequest(Request):
     benchmark_id: Annotated[str | None, Field(description="Default: the latest")] = None
     format: Annotated[Format | None, Field(description="Omit to list benchmarks")] = None
-    filename: Annotated[str | None, Field(description="Name inside the output folder")] = None
+    filename: Annotated[str | None, Field(description="In the output folder")] = None
     limit: Annotated[int, Field(ge=1, le=200)] = 20
 
 
@@ -174,7 +174,7 @@ FEATURE = Feature(
     name="benchmark_report",
     group="benchmark",
     kind="writes_local",
-    description="List saved benchmarks, or export one (md, csv, json, png) into the output folder.",
+    description="List saved benchmarks or export one (md/csv/json/png) to the output folder.",
     request=BenchmarkReportRequest,
     result=BenchmarkReportResult,
     run=run,

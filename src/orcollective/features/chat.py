@@ -25,15 +25,15 @@ from ..inputs.routing import (
     resolve_models,
 )
 from ..inputs.shapes import check_messages, check_model_id, check_response_format, check_tool_choice, check_tools
+from ..inputs.upstream import CACHE_HEADER, mark_cache
 from ..openrouter import Completion
 from ..runtime import Runtime
 from ..store import RunRecorder
-from .base import Cli, Feature, Progress, Request
+from .base import Cli, Feature, Progress, Request, SourceOut
 
 MAX_FALLBACKS = 8
 PROGRESS_EVERY_S = 0.25
 ModelId = Annotated[str, AfterValidator(check_model_id)]
-EPHEMERAL = {"type": "ephemeral"}
 
 
 class ChatRequest(Request, CallOptions):
@@ -85,11 +85,6 @@ class ToolCallOut(BaseModel):
     arguments: Any  # the JSON object the model wrote, or its raw text when that is not JSON
 
 
-class SourceOut(BaseModel):
-    url: str
-    title: str | None
-
-
 class ChatResult(BaseModel):
     text: str
     model: str
@@ -123,7 +118,7 @@ async def run(rt: Runtime, req: ChatRequest, progress: Progress) -> ChatResult:
     images = await load_images(req.images, rt.images) if req.images else []
     messages = build_messages(req.prompt, req.messages, req.system, images + prepared.parts or None)
     if req.cache in ("prompt", "both"):
-        messages = _mark_cache(messages)
+        messages = mark_cache(messages)
     infos = await resolve_models(rt.registry, [req.model, *fallbacks])
     ceiling = infos[0].max_completion_tokens or 1_000_000
     if req.max_tokens is not None and req.max_tokens > ceiling:
@@ -149,7 +144,7 @@ async def run(rt: Runtime, req: ChatRequest, progress: Progress) -> ChatResult:
     if wants_json:
         # OpenRouter's response-healing repairs JSON replies (fences, trailing commas), on whole replies only.
         body = merge_body(body, {"plugins": [{"id": "response-healing"}]})
-    headers = {"X-OpenRouter-Cache": "true"} if req.cache in ("response", "both") else None
+    headers = CACHE_HEADER if req.cache in ("response", "both") else None
 
     timeout_s = req.timeout_s or rt.chat_timeout_s
     recorder = RunRecorder(rt.store, "chat", {"model": req.model, "prompt": req.prompt, "fallback_models": fallbacks})
@@ -179,25 +174,6 @@ async def run(rt: Runtime, req: ChatRequest, progress: Progress) -> ChatResult:
     if req.response_format and req.response_format["type"] != "text":
         parsed = _parse_json(completion.text, req.response_format)
     return chat_result(completion, run_id=recorder.run_id, saving=_cache_saving(info, completion), parsed=parsed)
-
-
-def _mark_cache(messages: list[dict]) -> list[dict]:
-    """``cache_control`` breakpoints on the system prompt and on the last part of the last user message
-    (the question with its inlined files): the long, repeated prefix a provider can cache."""
-    out = [dict(m) for m in messages]
-    last_user = max(i for i, m in enumerate(out) if m["role"] == "user")
-    for i, message in enumerate(out):
-        if message["role"] != "system" and i != last_user:
-            continue
-        content = message.get("content")
-        parts: list[dict[str, Any]] = (
-            [{"type": "text", "text": content}] if isinstance(content, str) else [dict(p) for p in content or []]
-        )
-        text_parts = [j for j, p in enumerate(parts) if p.get("type") == "text"]
-        if text_parts:
-            parts[text_parts[-1]] = {**parts[text_parts[-1]], "cache_control": EPHEMERAL}
-        message["content"] = parts
-    return out
 
 
 def _cache_saving(info: ModelInfo, c: Completion) -> float | None:

@@ -10,19 +10,21 @@ from typing import Annotated, Literal
 import anyio
 from pydantic import BaseModel, Field, field_validator
 
-from ..catalog import ModelInfo, with_cost
+from ..catalog import ModelInfo
 from ..collective import council, debate, refine
 from ..collective.answers import Question, answer_instruction, display_answer, extract_answer, parse_question
 from ..collective.budget import EXPECTED_COMPLETION, check_budget, estimate_tokens
-from ..collective.fanout import FanOut
+from ..collective.fanout import FanOut, cache_note
 from ..collective.panels import free_panel, only_free
 from ..collective.structured import Step, ask_structured
 from ..collective.vote import Ballot, tally
 from ..errors import TooFewAnswers
 from ..inputs import build_messages, load_images
+from ..inputs.files import file_policy
 from ..inputs.messages import continued, text_only
+from ..inputs.upstream import OpenRouterArgument, prepare_upstream
 from ..runtime import Runtime
-from .base import Cli, Feature, Progress, Request, closing_lines
+from .base import Cli, Feature, Progress, Request, SourceOut, closing_lines
 from .runner import CallLog, CallRow, checked_panel, default_models, earlier_exchanges, execute
 
 MAX_PANEL = 8
@@ -45,6 +47,7 @@ class CollaborateRequest(Request):
     continue_from: str | None = None
     free_only: bool = False
     max_cost_usd: Annotated[float | None, Field(gt=0)] = None
+    openrouter: OpenRouterArgument
 
     @field_validator("prompt")
     @classmethod
@@ -90,6 +93,8 @@ class CollaborateResult(BaseModel):
     cost_usd: float = 0.0
     latency_s: float = 0.0
     run_id: str | None = None
+    sources: list[SourceOut] = []  # web pages the answers cited (openrouter.web_search)
+    cache_saving_usd: float | None = None  # what response-cache hits saved (openrouter.cache)
     notes: list[str] = []
 
 
@@ -140,17 +145,23 @@ async def run(rt: Runtime, req: CollaborateRequest, progress: Progress) -> Colla
     if req.free_only:
         only_free([*panel, chairman])
     earlier = earlier_exchanges(rt, req.continue_from)
+    upstream = await prepare_upstream(req.openrouter, file_policy(rt.images), [*models, chairman.id])
     preflight(req, panel, chairman)
     question = parse_question(req.prompt, "auto")
-    arguments = {**req.model_dump(exclude={"images"}), "models": [m.id for m in panel], "chairman": chairman.id}
+    arguments = {
+        **req.model_dump(exclude={"images", "openrouter"}),
+        "openrouter": req.openrouter.recorded(),
+        "models": [m.id for m in panel],
+        "chairman": chairman.id,
+    }
     closed_debate = req.mode == "debate" and question.answer_type != "long_text"
     system = answer_instruction(question) if closed_debate else None
-    base = build_messages(req.prompt, None, system, parts)
+    base = upstream.with_question(build_messages(req.prompt, None, system, parts))
 
     async def work(progress: Progress, calls: CallLog) -> CollaborateResult:
         by_id = {m.id: m for m in [*panel, chairman]}
         fan = FanOut(rt.client, call_timeout_s=req.timeout_s or rt.consensus_timeout_s,
-                     price=lambda c: with_cost(by_id.get(c.model) or by_id.get(c.requested_model), c))  # fmt: skip
+                     models=by_id, upstream=upstream)  # fmt: skip
         convo = {m.id: continued(earlier, m.id, base) for m in panel}
         ctx = Ctx(rt, req, question, panel, chairman, fan, calls, anyio.current_time(),
                   req.timeout_s or rt.consensus_timeout_s, convo, random.Random())  # fmt: skip
@@ -163,7 +174,7 @@ async def run(rt: Runtime, req: CollaborateRequest, progress: Progress) -> Colla
         return result.model_copy(update={
             "calls": calls.rows, "late": late, "partial": result.partial or bool(late), "cost_usd": calls.cost_usd,
             "latency_s": round(anyio.current_time() - ctx.started, 3), "run_id": calls.recorder.run_id,
-            "notes": [*result.notes, *calls.recorder.notes],
+            "notes": [*result.notes, *cache_note(calls.outcomes), *calls.recorder.notes], **calls.upstream_facts(),
         })  # fmt: skip
 
     def pending(run_id: str) -> CollaborateResult:
@@ -337,6 +348,6 @@ FEATURE = Feature(
         command="collaborate",
         arguments=("prompt",),
         flags={"models": "--model/-m", "timeout_s": "--timeout", "max_cost_usd": "--max-cost"},
-        hidden=("images", "wait"),
+        hidden=("images", "wait", "openrouter"),
     ),  # fmt: skip
 )

@@ -3,29 +3,27 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, field_validator, model_validator
 
-from ..catalog import ModelInfo, with_cost
-from ..collective.answers import Question, answer_instruction, display_answer, parse_question, read_answer
-from ..collective.budget import MAX_COMPLETION, call_estimate, estimate_tokens, fit_budget
+from ..collective.answers import Question, display_answer, read_answer
+from ..collective.budget import MAX_COMPLETION
 from ..collective.consensus import Decision, Dissent, GroupRow, aggregate, excerpt, rounded, vote
-from ..collective.fanout import FanOut, Outcome
-from ..collective.panels import default_panel, free_panel, only_free, refuse_blind
+from ..collective.fanout import FanOut, Outcome, cache_note, cache_saving, cited
 from ..collective.records import keep_exchanges, record_round
 from ..collective.rounds import PanelRound, ask_panel
 from ..collective.vote import Ballot
-from ..collective.weights import MIN_EVIDENCE, Learned, adaptive_order, latencies, learn, learnt_completion
-from ..errors import MISSING_KEY, ConfigError, InvalidArgument, OrcError, TooFewAnswers
-from ..inputs import build_messages, load_images
+from ..collective.weights import adaptive_order, latencies
+from ..errors import ConfigError, OrcError, TooFewAnswers
 from ..inputs.messages import continued
 from ..inputs.shapes import check_model_id
+from ..inputs.upstream import OpenRouterArgument
 from ..runtime import Runtime
 from ..store import RunRecorder
 from ..store.jobs import Job
-from .base import Cli, Feature, Progress, Request, closing_lines
+from .base import Cli, Feature, Progress, Request, SourceOut, closing_lines
+from .consensus_plan import Plan, make_plan
 from .runner import JobProgress, earlier_exchanges
 
 Earlier = dict[str, list[dict]]
@@ -38,11 +36,11 @@ AGGREGATOR_SHARE = 0.4  # of timeout_s kept for the aggregator when one is neede
 
 class ConsensusRequest(Request):
     prompt: str
-    models: Annotated[list[ModelId] | None, Field(description="Panel, used exactly (default: settings)")] = None
+    models: Annotated[list[ModelId] | None, Field(description="Panel, used exactly")] = None
     strategy: Literal["auto", "vote", "weighted", "synthesize", "judge"] = "auto"
     answer_type: Literal["auto", "choice", "number", "boolean", "text", "long_text"] = "auto"
     early_stop: bool = True
-    adaptive: Annotated[bool, Field(description="Ask 3 cheap reliable first, more while undecided")] = False
+    adaptive: Annotated[bool, Field(description="Start with 3, add while undecided")] = False
     system: str | None = None
     images: list[str] | None = None
     max_cost_usd: Annotated[float | None, Field(gt=0)] = None
@@ -52,6 +50,7 @@ class ConsensusRequest(Request):
     free_only: bool = False
     wait: bool = True
     continue_from: str | None = None
+    openrouter: OpenRouterArgument
 
     @field_validator("prompt")
     @classmethod
@@ -110,23 +109,8 @@ class ConsensusResult(BaseModel):
     cost_usd: float
     latency_s: float
     run_id: str | None
-    notes: list[str]
-
-
-@dataclass
-class Plan:
-    question: Question
-    strategy: str
-    panel: list[ModelInfo]
-    aggregator: ModelInfo | None
-    skipped: list[str]
-    estimate_usd: float
-    timeout_s: float
-    messages: list[dict]
-    learned: Learned
-    weights: dict[str, float] | None
-    samples: int
-    price: dict[str, float]
+    sources: list[SourceOut]  # web pages the answers cited (openrouter.web_search)
+    cache_saving_usd: float | None  # what response-cache hits saved (openrouter.cache)
     notes: list[str]
 
 
@@ -182,73 +166,9 @@ def _pending(plan: Plan, run_id: str) -> ConsensusResult:  # wait=false: the run
         answer=None, answer_type=plan.question.answer_type, strategy=plan.strategy, confidence=None,
         agreement=None, groups=[], dissent=[], responses=[], answered=0, calls=0, stopped_early=False,
         skipped=plan.skipped, estimate_usd=rounded(plan.estimate_usd, 10), cost_usd=0.0, latency_s=0.0,
-        run_id=run_id, notes=[f"running in the server: runs(run_id='{run_id}') shows progress, then the result"],
+        run_id=run_id, sources=[], cache_saving_usd=None,
+        notes=[f"running in the server: runs(run_id='{run_id}') shows progress, then the result"],
     )  # fmt: skip
-
-
-async def make_plan(rt: Runtime, req: ConsensusRequest) -> Plan:
-    """Check the panel against the catalog and price the run before a single token is bought."""
-    question = parse_question(req.prompt, req.answer_type)
-    closed = question.answer_type != "long_text"
-    if req.strategy in ("vote", "weighted") and not closed:
-        raise InvalidArgument(
-            "vote and weighted need a short answer (choice, number, boolean, text); "
-            "for long free text use strategy synthesize or judge."
-        )
-    notes: list[str] = []
-    if req.models:
-        panel = (await rt.registry.resolve(req.models)).models
-    elif req.free_only:
-        panel = await free_panel(rt.registry, len(rt.default_panel), notes)
-    else:
-        panel = await default_panel(rt.registry, rt.default_panel, notes)
-    if req.free_only:
-        only_free(panel)
-    ids = [m.id for m in panel]
-    learned = await asyncio.to_thread(learn, rt.store, ids, question.answer_type, notes)
-    strategy = req.strategy
-    if strategy == "auto":
-        strategy = ("weighted" if learned.enough else "vote") if closed else "synthesize"
-        if strategy == "weighted":
-            notes.append(f"auto: learnt weights (every model has {MIN_EVIDENCE:.0f}+ past runs of this answer type)")
-    agg_info = None
-    if strategy in ("synthesize", "judge"):
-        agg_id = req.aggregator or rt.aggregator_model or panel[0].id
-        (agg_info,) = (await rt.registry.resolve([agg_id])).models
-        if req.free_only:
-            only_free([agg_info])
-    parts = await load_images(req.images, rt.images) if req.images else None
-    if parts:  # a model without image input is refused before any spend, naming vision models to use
-        await refuse_blind(rt.registry, [*panel, *([agg_info] if agg_info else [])])
-    full_system = "\n\n".join(s for s in (req.system, answer_instruction(question)) if s and s.strip()) or None
-    messages = build_messages(req.prompt, None, full_system, parts)
-    if not rt.client.has_key:
-        raise ConfigError(MISSING_KEY)
-    prompt_tokens = estimate_tokens(req.prompt + (full_system or ""))
-    learnt = learnt_completion(rt.store, ids, question.answer_type)
-    images = len(parts or [])
-    fitted = fit_budget(
-        panel, prompt_tokens, question.answer_type, agg_info, req.max_cost_usd,
-        min_models=1 if req.samples > 1 else 2, images=images, learnt=learnt, samples=req.samples,
-    )  # fmt: skip
-    if fitted.skipped:
-        notes.append(f"left out to fit max_cost_usd: {', '.join(fitted.skipped)}")
-    price = {m.id: float(call_estimate(m, prompt_tokens, question.answer_type, learnt, images)) for m in fitted.models}
-    return Plan(
-        question=question,
-        strategy=strategy,
-        panel=fitted.models,
-        aggregator=agg_info,
-        skipped=fitted.skipped,
-        estimate_usd=fitted.estimate_usd,
-        timeout_s=req.timeout_s or rt.consensus_timeout_s,
-        messages=messages,
-        learned=learned,
-        weights=learned.weights if strategy == "weighted" else None,
-        samples=req.samples,
-        price=price,
-        notes=notes,
-    )
 
 
 async def _decide(
@@ -273,8 +193,9 @@ async def _decide(
     fan = FanOut(
         rt.client,
         call_timeout_s=plan.timeout_s,
-        price=lambda c: with_cost(by_id.get(c.model) or by_id.get(c.requested_model), c),
+        models=by_id,
         on_text=on_text if progress.streams else None,
+        upstream=plan.upstream,
     )
     models = [m.id for m in plan.panel]
     if req.adaptive:
@@ -358,7 +279,9 @@ def _shape(plan: Plan, round_: PanelRound, d: Decision, elapsed: float, recorder
         answered=len(round_.answered), calls=len(calls), stopped_early=round_.stopped_early, skipped=plan.skipped,
         estimate_usd=rounded(plan.estimate_usd, 10),
         cost_usd=round(sum(o.completion.cost_usd or 0 for o in calls if o.completion), 10),
-        latency_s=round(elapsed, 3), run_id=recorder.run_id, notes=[*plan.notes, *d.notes, *recorder.notes],
+        latency_s=round(elapsed, 3), run_id=recorder.run_id,
+        sources=[SourceOut(url=s.url, title=s.title) for s in cited(calls)], cache_saving_usd=cache_saving(calls),
+        notes=[*plan.notes, *d.notes, *cache_note(calls), *recorder.notes],
     )  # fmt: skip
 
 
@@ -393,6 +316,6 @@ FEATURE = Feature(
         command="consensus",
         arguments=("prompt",),
         flags={"models": "--model/-m", "max_cost_usd": "--max-cost", "timeout_s": "--timeout"},
-        hidden=("images",),
+        hidden=("images", "openrouter"),
     ),
 )

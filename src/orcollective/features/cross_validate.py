@@ -8,15 +8,16 @@ from typing import Annotated, Literal
 import anyio
 from pydantic import BaseModel, Field, field_validator
 
-from ..catalog import with_cost
 from ..collective import review
 from ..collective.budget import check_budget, estimate_tokens
-from ..collective.fanout import FanOut
+from ..collective.fanout import FanOut, cache_note
 from ..collective.structured import Step, ask_structured
 from ..errors import TooFewAnswers
 from ..inputs import load_images
+from ..inputs.files import file_policy
+from ..inputs.upstream import OpenRouterArgument, prepare_upstream
 from ..runtime import Runtime
-from .base import Cli, Feature, Progress, Request, closing_lines
+from .base import Cli, Feature, Progress, Request, SourceOut, closing_lines
 from .runner import CallLog, CallRow, checked_panel, default_models, execute
 
 MAX_REVIEWERS = 8
@@ -36,6 +37,7 @@ class CrossValidateRequest(Request):
     timeout_s: Annotated[float | None, Field(ge=1, le=600)] = None
     wait: bool = True
     max_cost_usd: Annotated[float | None, Field(gt=0)] = None
+    openrouter: OpenRouterArgument
 
     @field_validator("content")
     @classmethod
@@ -90,6 +92,8 @@ class CrossValidateResult(BaseModel):
     cost_usd: float = 0.0
     latency_s: float = 0.0
     run_id: str | None = None
+    sources: list[SourceOut] = []  # web pages the reviewers cited (openrouter.web_search)
+    cache_saving_usd: float | None = None  # what response-cache hits saved (openrouter.cache)
     notes: list[str] = []
 
 
@@ -99,10 +103,12 @@ async def run(rt: Runtime, req: CrossValidateRequest, progress: Progress) -> Cro
     panel = await checked_panel(rt, models, images=len(parts or []))
     kind = "custom" if req.criteria else review.content_type(req.content)
     criteria = req.criteria or review.CRITERIA[kind]
-    reading = estimate_tokens(req.content + (req.task or "")) + RUBRIC_TOKENS
+    upstream = await prepare_upstream(req.openrouter, file_policy(rt.images), models)
+    reading = estimate_tokens(req.content + (req.task or "") + upstream.text) + RUBRIC_TOKENS
     check_budget([(m, reading, VERDICT_TOKENS) for m in panel], req.max_cost_usd, f"{len(panel)} reviews")
     arguments = {
-        **req.model_dump(exclude={"images", "content"}), "content_chars": len(req.content),
+        **req.model_dump(exclude={"images", "content", "openrouter"}), "openrouter": req.openrouter.recorded(),
+        "content_chars": len(req.content),
         "prompt": req.task or req.content[:200], "reviewers": [m.id for m in panel], "criteria": criteria,
     }  # fmt: skip
 
@@ -111,10 +117,11 @@ async def run(rt: Runtime, req: CrossValidateRequest, progress: Progress) -> Cro
         timeout = req.timeout_s or rt.consensus_timeout_s
         by_id = {m.id: m for m in panel}
         fan = FanOut(rt.client, call_timeout_s=timeout,
-                     price=lambda c: with_cost(by_id.get(c.model) or by_id.get(c.requested_model), c))  # fmt: skip
+                     models=by_id, upstream=upstream)  # fmt: skip
         messages = review.review_messages(req.content, req.task, criteria)
         if parts:
             messages[-1] = {**messages[-1], "content": [{"type": "text", "text": messages[-1]["content"]}, *parts]}
+        messages = upstream.with_question(messages)
         steps: dict[str, Step[review.Review]] = {}
 
         async def one(model_id: str) -> None:
@@ -151,7 +158,7 @@ async def run(rt: Runtime, req: CrossValidateRequest, progress: Progress) -> Cro
             issues=[IssueRow(**vars(i)) for i in kept], issues_total=len(merged), reviewed=len(reviews),
             calls=calls.rows, partial=len(reviews) < len(panel), late=late, cost_usd=calls.cost_usd,
             latency_s=round(anyio.current_time() - started, 3), run_id=calls.recorder.run_id,
-            notes=[*notes, *calls.recorder.notes],
+            notes=[*notes, *cache_note(calls.outcomes), *calls.recorder.notes], **calls.upstream_facts(),
         )  # fmt: skip
 
     def pending(run_id: str) -> CrossValidateResult:
@@ -186,6 +193,6 @@ FEATURE = Feature(
         command="validate",
         arguments=("content",),
         flags={"reviewers": "--reviewer/-r", "timeout_s": "--timeout", "max_cost_usd": "--max-cost"},
-        hidden=("images", "wait"),
+        hidden=("images", "wait", "openrouter"),
     ),  # fmt: skip
 )

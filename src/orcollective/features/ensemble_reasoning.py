@@ -9,15 +9,17 @@ from typing import Annotated
 import anyio
 from pydantic import BaseModel, Field, field_validator
 
-from ..catalog import ModelInfo, with_cost
+from ..catalog import ModelInfo
 from ..collective import plan as dag
 from ..collective.consensus import excerpt
-from ..collective.fanout import FanOut, Outcome
+from ..collective.fanout import FanOut, Outcome, cache_note
 from ..collective.structured import ask_structured
 from ..errors import TooFewAnswers
 from ..inputs import load_images
+from ..inputs.files import file_policy
+from ..inputs.upstream import OpenRouterArgument, prepare_upstream
 from ..runtime import Runtime
-from .base import Cli, Feature, Progress, Request, closing_lines
+from .base import Cli, Feature, Progress, Request, SourceOut, closing_lines
 from .runner import CallLog, CallRow, checked_panel, default_models, execute
 from .select_model import recommend
 
@@ -34,6 +36,7 @@ class EnsembleRequest(Request):
     images: list[str] | None = None
     timeout_s: Annotated[float | None, Field(ge=1, le=600)] = None
     wait: bool = True
+    openrouter: OpenRouterArgument
 
     @field_validator("problem")
     @classmethod
@@ -74,6 +77,8 @@ class EnsembleResult(BaseModel):
     cost_usd: float = 0.0
     latency_s: float = 0.0
     run_id: str | None = None
+    sources: list[SourceOut] = []  # web pages the answers cited (openrouter.web_search)
+    cache_saving_usd: float | None = None  # what response-cache hits saved (openrouter.cache)
     notes: list[str] = []
 
 
@@ -85,8 +90,10 @@ async def run(rt: Runtime, req: EnsembleRequest, progress: Progress) -> Ensemble
     planner_id = req.planner or rt.aggregator_model or panel[0].id
     aggregator_id = req.aggregator or rt.aggregator_model or panel[0].id
     planner, aggregator = await checked_panel(rt, [planner_id, aggregator_id], images=n_images)
+    upstream = await prepare_upstream(req.openrouter, file_policy(rt.images), [*ids, planner.id, aggregator.id])
     arguments = {
-        **req.model_dump(exclude={"images", "problem"}), "prompt": req.problem, "models": [m.id for m in panel],
+        **req.model_dump(exclude={"images", "problem", "openrouter"}), "openrouter": req.openrouter.recorded(),
+        "prompt": req.problem, "models": [m.id for m in panel],
         "planner": planner.id, "aggregator": aggregator.id,
     }  # fmt: skip
 
@@ -95,7 +102,7 @@ async def run(rt: Runtime, req: EnsembleRequest, progress: Progress) -> Ensemble
         timeout = req.timeout_s or rt.consensus_timeout_s
         by_id = {m.id: m for m in [*panel, planner, aggregator]}
         fan = FanOut(rt.client, call_timeout_s=timeout,
-                     price=lambda c: with_cost(by_id.get(c.model) or by_id.get(c.requested_model), c))  # fmt: skip
+                     models=by_id, upstream=upstream)  # fmt: skip
         notes: list[str] = []
 
         def small_enough(p: dag.Plan) -> None:
@@ -103,7 +110,8 @@ async def run(rt: Runtime, req: EnsembleRequest, progress: Progress) -> Ensemble
 
         await progress.model_started(planner.id)
         step = await ask_structured(
-            fan, planner, dag.planner_messages(req.problem, [m.id for m in panel], req.max_subtasks), dag.Plan,
+            fan, planner, upstream.with_question(dag.planner_messages(req.problem, [m.id for m in panel],
+                                                                     req.max_subtasks)), dag.Plan,
             deadline=started + timeout * 0.25, max_tokens=1500, on_outcome=calls.on("plan", "planner"),
             check=small_enough,
         )  # fmt: skip
@@ -119,6 +127,7 @@ async def run(rt: Runtime, req: EnsembleRequest, progress: Progress) -> Ensemble
             messages = dag.subtask_messages(req.problem, s, inputs)
             if parts:
                 messages[-1] = {**messages[-1], "content": [{"type": "text", "text": messages[-1]["content"]}, *parts]}
+            messages = upstream.with_question(messages)
             await progress.model_started(model)
             o = await fan.ask({"model": model, "messages": messages, "max_tokens": WORKER_TOKENS},
                               started + timeout * 0.8)  # fmt: skip
@@ -142,7 +151,8 @@ async def run(rt: Runtime, req: EnsembleRequest, progress: Progress) -> Ensemble
             status="done", answer=answer or list(outputs.values())[-1], plan=rows, layers=dag.layers(plan.subtasks),
             calls=calls.rows, partial=answer is None or len(outputs) < len(plan.subtasks) or bool(late), late=late,
             cost_usd=calls.cost_usd, latency_s=round(anyio.current_time() - started, 3),
-            run_id=calls.recorder.run_id, notes=[*notes, *calls.recorder.notes],
+            run_id=calls.recorder.run_id, notes=[*notes, *cache_note(calls.outcomes), *calls.recorder.notes],
+            **calls.upstream_facts(),
         )  # fmt: skip
 
     def pending(run_id: str) -> EnsembleResult:
@@ -193,7 +203,7 @@ FEATURE = Feature(
     name="ensemble_reasoning",
     group="collective",
     kind="spends",
-    description="Planner splits a problem into subtasks for the panel (DAG); an aggregator answers.",
+    description="A planner splits a problem into subtasks for the panel; an aggregator answers.",
     request=EnsembleRequest,
     result=EnsembleResult,
     run=run,
@@ -202,6 +212,6 @@ FEATURE = Feature(
         command="plan",
         arguments=("problem",),
         flags={"models": "--model/-m", "timeout_s": "--timeout"},
-        hidden=("images", "wait"),
+        hidden=("images", "wait", "openrouter"),
     ),  # fmt: skip
 )

@@ -29,12 +29,12 @@ MAX_ROUNDS = 3  # requests sent before giving up (each with its own fallback lis
 
 class FreeChatRequest(Request):
     prompt: str | None = None
-    messages: Annotated[list[dict] | None, Field(description="OpenAI-style messages instead of prompt")] = None
+    messages: list[dict] | None = None
     system: str | None = None
-    images: Annotated[list[str] | None, Field(description="Paths, URLs or base64")] = None
+    images: list[str] | None = None
     models: Annotated[list[str] | None, Field(description="Free models to pick from")] = None
-    need_tools: Annotated[bool, Field(description="Only models with tool calling")] = False
-    fallbacks: Annotated[int, Field(ge=1, le=8, description="Models per request in models[]")] = 3
+    need_tools: Annotated[bool, Field(description="Tool-calling models only")] = False
+    fallbacks: Annotated[int, Field(ge=1, le=8, description="Models per request")] = 3
     temperature: Annotated[float | None, Field(ge=0, le=2)] = None
     max_tokens: Annotated[int | None, Field(ge=1)] = None
 
@@ -249,7 +249,7 @@ FEATURE = Feature(
     name="free_chat",
     group="free",
     kind="spends",
-    description="Ask free models only: free fallbacks, 429 cooldowns, the daily quota counted.",
+    description="Free models only: free fallbacks, 429 cooldowns, daily quota counted.",
     request=FreeChatRequest,
     result=FreeChatResult,
     run=run,

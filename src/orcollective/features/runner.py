@@ -17,13 +17,13 @@ from pydantic import BaseModel
 
 from ..catalog import ModelInfo
 from ..collective.consensus import excerpt
-from ..collective.fanout import Outcome
+from ..collective.fanout import Outcome, cache_saving, cited
 from ..collective.panels import default_panel, refuse_blind
 from ..errors import MISSING_KEY, ConfigError, InvalidArgument, OrcError
 from ..runtime import Runtime
 from ..store import RunRecorder
 from ..store.jobs import Job
-from .base import Progress
+from .base import Progress, SourceOut
 
 R = TypeVar("R", bound=BaseModel)
 
@@ -48,12 +48,14 @@ class CallLog:
         self.recorder = recorder
         self.progress = progress
         self.rows: list[CallRow] = []
+        self.outcomes: list[Outcome] = []
 
     async def seen(self, outcome: Outcome, *, step: str, role: str) -> None:
         o, c = outcome, outcome.completion
         if o.status in ("cancelled", "not_asked") and c is None and not o.error:
             return
         self.recorder.call(o.model, c, role=role, error=o.error, latency_s=o.latency_s)
+        self.outcomes.append(o)
         row = CallRow(
             step=step, role=role, model=o.model, status=o.status, excerpt=excerpt(c.text) if c else None,
             latency_s=round(o.latency_s, 3), cost_usd=c.cost_usd if c else None, error=o.error,
@@ -75,6 +77,11 @@ class CallLog:
     @property
     def cost_usd(self) -> float:
         return round(sum(r.cost_usd or 0 for r in self.rows), 10)
+
+    def upstream_facts(self) -> dict[str, Any]:
+        """The Result fields every collective tool shares: cited sources, the response-cache saving."""
+        sources = [SourceOut(url=s.url, title=s.title) for s in cited(self.outcomes)]
+        return {"sources": sources, "cache_saving_usd": cache_saving(self.outcomes)}
 
 
 class JobProgress(Progress):

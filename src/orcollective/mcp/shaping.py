@@ -60,11 +60,11 @@ def compact_schema(schema: dict, *, inputs: bool) -> dict:
     every other nullable stays an ``anyOf`` of single types, never a ``type`` array, which clients that
     map schemas onto a one-type dialect (Gemini's OpenAPI subset) reject.
 
-    Inputs also drop the limits in ``SERVER_CHECKED``, ``default: false`` (leaving a switch out means
-    off) and ``additionalProperties: false`` on nested objects: the Request model checks all of it and
-    says which limit a value broke. Outputs drop ``required`` (every result carries every field) and
-    describe nested objects as ``{"type": "object"}``: a client reads the top level from the schema and
-    the rest from the result.
+    Inputs also drop the limits in ``SERVER_CHECKED``, defaults other than an enum's (leaving an argument
+    out lets the server fill it in) and ``additionalProperties: false`` on nested objects: the Request
+    model checks all of it and says which limit a value broke. Outputs drop ``required`` (every result
+    carries every field) and describe nested objects as ``{"type": "object"}``: a client reads the top
+    level from the schema and the rest from the result.
     """
     _compact(schema, inputs=inputs)
     if not inputs:
@@ -110,8 +110,8 @@ def _compact(node: Any, *, inputs: bool) -> None:
         for key in SERVER_CHECKED:
             if isinstance(node.get(key), (int, float)):
                 del node[key]
-        if node.get("default", ...) is False:
-            del node["default"]
+        if "default" in node and "enum" not in node:
+            del node["default"]  # a switch or a number the server fills in; an enum keeps it, naming its pick
         if node.get("additionalProperties") is False and "properties" in node:
             del node["additionalProperties"]
     if not inputs and isinstance(node.get("required"), list):
