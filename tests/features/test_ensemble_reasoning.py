@@ -66,7 +66,8 @@ async def test_plan_is_routed_run_in_dependency_order_and_synthesised(simulator,
     assert "out-facts" in user_text(check.json) and "out-maths" in user_text(check.json)
     starts = {s: r.time for r in simulator.requests if r.json for s in ("facts", "maths", "check")
               if f"Your subtask ({s})" in user_text(r.json)}  # fmt: skip
-    assert abs(starts["facts"] - starts["maths"]) < 0.08 and starts["check"] - starts["facts"] >= 0.09
+    # facts and maths start together (closer to each other than check is to either), check after both
+    assert abs(starts["facts"] - starts["maths"]) < starts["check"] - max(starts["facts"], starts["maths"])
     roles = [c.role for c in result.calls]
     assert roles == ["planner", "planner", "worker", "worker", "worker", "aggregator"]
     assert not result.partial and result.cost_usd > 0

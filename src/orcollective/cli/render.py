@@ -244,6 +244,8 @@ def consensus_table(result: ConsensusResult, console: Console, *, run_line: bool
     if result.dissent:
         said = "; ".join(f"{d.model}: {d.answer or '(no answer)'}" for d in result.dissent)
         console.print(Text.assemble(("dissent: ", "yellow"), said))
+    for i, source in enumerate(result.sources, 1):
+        console.print(f"[{i}] {source.title or source.url} {source.url}", markup=False, highlight=False)
     for note in result.notes:
         console.print(Text.assemble(("note: ", "yellow"), note))
     if result.run_id and run_line:

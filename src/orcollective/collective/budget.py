@@ -72,13 +72,17 @@ def fit_budget(
     images: int = 0,
     learnt: Mapping[str, int] | None = None,
     samples: int = 1,
+    per_call_usd: float = 0.0,
 ) -> Fitted:
-    """Drop the most expensive models until the estimate fits ``max_cost_usd``; refuse below ``min_models``."""
+    """Drop the most expensive models until the estimate fits ``max_cost_usd``; refuse below ``min_models``.
+    ``per_call_usd`` is what each request adds whatever the model (e.g. web search results)."""
     models = list(panel)
     skipped: list[str] = []
 
     def estimate() -> Decimal:
-        return panel_estimate(models, prompt_tokens, answer_type, aggregator, images, learnt=learnt, samples=samples)
+        calls = len(models) * samples + (aggregator is not None)
+        tokens = panel_estimate(models, prompt_tokens, answer_type, aggregator, images, learnt=learnt, samples=samples)
+        return tokens + Decimal(str(per_call_usd)) * calls
 
     total = estimate()
     if max_cost_usd is None:
@@ -97,10 +101,13 @@ def fit_budget(
     return Fitted(models, skipped, float(total))
 
 
-def check_budget(calls: Sequence[tuple[ModelInfo, int, int]], max_cost_usd: float | None, what: str) -> float:
-    """The pre-flight estimate of ``calls`` (model, prompt tokens, completion tokens) in USD; over
-    ``max_cost_usd`` it is refused before anything is spent."""
+def check_budget(
+    calls: Sequence[tuple[ModelInfo, int, int]], max_cost_usd: float | None, what: str, per_call_usd: float = 0.0
+) -> float:
+    """The pre-flight estimate of ``calls`` (model, prompt tokens, completion tokens) in USD, plus
+    ``per_call_usd`` a call; over ``max_cost_usd`` it is refused before anything is spent."""
     estimate = sum((m.estimate_cost(prompt, completion) for m, prompt, completion in calls), Decimal(0))
+    estimate += Decimal(str(per_call_usd)) * len(calls)
     if max_cost_usd is not None and estimate > Decimal(str(max_cost_usd)):
         raise BudgetExceeded(
             f"Estimated cost ${float(estimate):.6f} for {what} ({len(calls)} calls) is over max_cost_usd "

@@ -9,7 +9,7 @@ tools and commands from the list in ``features/__init__.py``.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, Literal, TypeVar, get_args
 
@@ -21,6 +21,7 @@ Kind = Literal["read", "read_local", "spends", "writes_local"]
 
 
 QUOTE_CHARS = 80  # of an argument's name or message quoted back in an error
+MAX_PROBLEMS = 4  # of one call's arguments listed in an error
 
 
 class Request(BaseModel):
@@ -42,10 +43,12 @@ class Request(BaseModel):
                 if loc and shown:
                     loc[0] = shown.get(loc[0], loc[0])
                 message = _cut(str(error["msg"]).removeprefix("Value error, "), 4 * QUOTE_CHARS)
-                problem = f"{'.'.join(loc)}: {message}" if loc else message
+                problem = f"{_cut('.'.join(loc), QUOTE_CHARS)}: {message}" if loc else message
             if problem not in out:
                 out.append(problem)
-        return out
+        # A list of 100 bad items is 100 problems: the first few say what is wrong with all of them.
+        more = len(out) - MAX_PROBLEMS
+        return out if more <= 0 else [*out[:MAX_PROBLEMS], f"{more} more like these"]
 
 
 def _unknown(loc: list[str], names: list[str]) -> str:
@@ -77,9 +80,10 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def closing_lines(notes: list[str], run_id: str | None) -> list[str]:
-    """The last lines of a summary: each note, then the run id to look the run up by."""
-    return [f"note: {n}" for n in notes] + ([f"run {run_id}"] if run_id else [])
+def closing_lines(notes: list[str], run_id: str | None, sources: Sequence[SourceOut] = ()) -> list[str]:
+    """The last lines of a summary: the pages cited, each note, then the run id to look the run up by."""
+    cited = [f"[{i}] {s.title or s.url} {s.url}" for i, s in enumerate(sources, 1)]
+    return cited + [f"note: {n}" for n in notes] + ([f"run {run_id}"] if run_id else [])
 
 
 class Progress:

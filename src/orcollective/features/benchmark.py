@@ -33,6 +33,7 @@ from ..collective.chart import render_chart
 from ..collective.fanout import FanOut
 from ..errors import MISSING_KEY, BudgetExceeded, ConfigError, InvalidArgument, StoreError
 from ..inputs import build_messages
+from ..inputs.routing import resolve_models
 from ..runtime import Runtime
 from ..store import RunRecorder
 from ..store.benchmarks import save_benchmark
@@ -111,11 +112,11 @@ class BenchmarkResult(BaseModel):
 
 async def run(rt: Runtime, req: BenchmarkRequest, progress: Progress) -> BenchmarkResult:
     """Ask every model every prompt ``runs`` times at once, grade, aggregate and save."""
-    infos = (await rt.registry.resolve(req.models)).models
-    judge = (await rt.registry.resolve([req.judge])).models[0] if req.judge else None
+    infos = await resolve_models(rt.registry, req.models)
+    judge = (await resolve_models(rt.registry, [req.judge]))[0] if req.judge else None
     aggregator = None
     if req.include_consensus and req.strategy in ("synthesize", "judge"):
-        (aggregator,) = (await rt.registry.resolve([req.aggregator or rt.aggregator_model or req.models[0]])).models
+        (aggregator,) = await resolve_models(rt.registry, [req.aggregator or rt.aggregator_model or req.models[0]])
     questions = [parse_question(p, req.answer_type) for p in req.prompts]
     given = req.expected or [""] * len(questions)
     keys = [expected_key(q, given[i] or None) for i, q in enumerate(questions)]

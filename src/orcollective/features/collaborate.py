@@ -116,7 +116,7 @@ class Ctx:
         return self.started + self.timeout_s * share
 
 
-def preflight(req: CollaborateRequest, panel: list[ModelInfo], chairman: ModelInfo) -> float:
+def preflight(req: CollaborateRequest, panel: list[ModelInfo], chairman: ModelInfo, per_call_usd: float = 0.0) -> float:
     """The run priced before any spend, from catalog prices and typical lengths; refused over max_cost_usd."""
     prompt, answer, n = estimate_tokens(req.prompt), EXPECTED_COMPLETION["long_text"], len(panel)
     if req.mode == "council":
@@ -130,7 +130,7 @@ def preflight(req: CollaborateRequest, panel: list[ModelInfo], chairman: ModelIn
         for _ in range(req.rounds):
             calls += [(c, prompt + answer, RANKING_TOKENS) for c in critics]
             calls.append((drafter, prompt + answer + RANKING_TOKENS * len(critics), answer))
-    return check_budget(calls, req.max_cost_usd, f"{req.mode} with {n} models")
+    return check_budget(calls, req.max_cost_usd, f"{req.mode} with {n} models", per_call_usd)
 
 
 async def run(rt: Runtime, req: CollaborateRequest, progress: Progress) -> CollaborateResult:
@@ -146,7 +146,7 @@ async def run(rt: Runtime, req: CollaborateRequest, progress: Progress) -> Colla
         only_free([*panel, chairman])
     earlier = earlier_exchanges(rt, req.continue_from)
     upstream = await prepare_upstream(req.openrouter, file_policy(rt.images), [*models, chairman.id])
-    preflight(req, panel, chairman)
+    preflight(req, panel, chairman, upstream.per_call_usd)
     question = parse_question(req.prompt, "auto")
     arguments = {
         **req.model_dump(exclude={"images", "openrouter"}),
@@ -331,7 +331,7 @@ def summary(r: CollaborateResult) -> str:
         lines.append(f"round {x.round}: {x.answered} answered{changed}{major}")
     if r.late:
         lines.append("late: " + ", ".join(r.late))
-    lines += closing_lines(r.notes, r.run_id)
+    lines += closing_lines(r.notes, r.run_id, r.sources)
     return "\n".join(lines)
 
 

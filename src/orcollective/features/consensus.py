@@ -299,7 +299,7 @@ def summary(r: ConsensusResult) -> str:
     failed = [f"{x.model}: {x.error}" for x in r.responses if x.status in ("error", "timeout")]
     if failed:
         lines.append("failed: " + "; ".join(failed))
-    lines += closing_lines(r.notes, r.run_id)
+    lines += closing_lines(r.notes, r.run_id, r.sources)
     return "\n".join(lines)
 
 

@@ -15,6 +15,7 @@ from ..collective.weights import MIN_EVIDENCE, Learned, learn, learnt_completion
 from ..errors import MISSING_KEY, ConfigError, InvalidArgument
 from ..inputs import build_messages, load_images
 from ..inputs.files import file_policy
+from ..inputs.routing import resolve_models
 from ..inputs.upstream import Prepared, prepare_upstream
 from ..runtime import Runtime
 
@@ -51,7 +52,7 @@ async def make_plan(rt: Runtime, req: ConsensusRequest) -> Plan:
         )
     notes: list[str] = []
     if req.models:
-        panel = (await rt.registry.resolve(req.models)).models
+        panel = await resolve_models(rt.registry, req.models)
     elif req.free_only:
         panel = await free_panel(rt.registry, len(rt.default_panel), notes)
     else:
@@ -68,7 +69,7 @@ async def make_plan(rt: Runtime, req: ConsensusRequest) -> Plan:
     agg_info = None
     if strategy in ("synthesize", "judge"):
         agg_id = req.aggregator or rt.aggregator_model or panel[0].id
-        (agg_info,) = (await rt.registry.resolve([agg_id])).models
+        (agg_info,) = await resolve_models(rt.registry, [agg_id])
         if req.free_only:
             only_free([agg_info])
     parts = await load_images(req.images, rt.images) if req.images else None
@@ -87,6 +88,7 @@ async def make_plan(rt: Runtime, req: ConsensusRequest) -> Plan:
     fitted = fit_budget(
         panel, prompt_tokens, question.answer_type, agg_info, req.max_cost_usd,
         min_models=1 if req.samples > 1 else 2, images=images, learnt=learnt, samples=req.samples,
+        per_call_usd=upstream.per_call_usd,
     )  # fmt: skip
     if fitted.skipped:
         notes.append(f"left out to fit max_cost_usd: {', '.join(fitted.skipped)}")

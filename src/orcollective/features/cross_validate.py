@@ -105,7 +105,9 @@ async def run(rt: Runtime, req: CrossValidateRequest, progress: Progress) -> Cro
     criteria = req.criteria or review.CRITERIA[kind]
     upstream = await prepare_upstream(req.openrouter, file_policy(rt.images), models)
     reading = estimate_tokens(req.content + (req.task or "") + upstream.text) + RUBRIC_TOKENS
-    check_budget([(m, reading, VERDICT_TOKENS) for m in panel], req.max_cost_usd, f"{len(panel)} reviews")
+    check_budget(
+        [(m, reading, VERDICT_TOKENS) for m in panel], req.max_cost_usd, f"{len(panel)} reviews", upstream.per_call_usd
+    )
     arguments = {
         **req.model_dump(exclude={"images", "content", "openrouter"}), "openrouter": req.openrouter.recorded(),
         "content_chars": len(req.content),
@@ -176,7 +178,7 @@ def summary(r: CrossValidateResult) -> str:
     ]
     lines += [f"{c.criterion}: median {c.median}, agreement {c.agreement}" for c in r.criteria]
     lines += [f"[{i.severity}] {i.criterion}: {i.description} ({len(i.reviewers)} reviewers)" for i in r.issues]
-    lines += closing_lines(r.notes, r.run_id)
+    lines += closing_lines(r.notes, r.run_id, r.sources)
     return "\n".join(lines)
 
 

@@ -195,7 +195,7 @@ def summary(r: EnsembleResult) -> str:
     lines = [f"Answer: {r.answer}", f"{len(r.plan)} subtasks · {len(r.calls)} calls · ${r.cost_usd:.6f} · "
              f"{r.latency_s:.2f}s" + (" · partial" if r.partial else "")]  # fmt: skip
     lines += [f"{s.id} [{s.model}, {s.status}, {s.latency_s:.2f}s]: {s.task[:80]}" for s in r.plan]
-    lines += closing_lines(r.notes, r.run_id)
+    lines += closing_lines(r.notes, r.run_id, r.sources)
     return "\n".join(lines)
 
 

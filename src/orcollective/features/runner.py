@@ -20,6 +20,7 @@ from ..collective.consensus import excerpt
 from ..collective.fanout import Outcome, cache_saving, cited
 from ..collective.panels import default_panel, refuse_blind
 from ..errors import MISSING_KEY, ConfigError, InvalidArgument, OrcError
+from ..inputs.routing import resolve_models
 from ..runtime import Runtime
 from ..store import RunRecorder
 from ..store.jobs import Job
@@ -157,7 +158,7 @@ def earlier_exchanges(rt: Runtime, run_id: str | None) -> dict[str, list[dict]]:
 async def checked_panel(rt: Runtime, models: Sequence[str], *, images: int = 0) -> list[ModelInfo]:
     """The models from the catalog (unknown ids refused); with images, models without image input are
     refused before any spend, naming vision models of the panel's price range."""
-    panel = (await rt.registry.resolve(list(models))).models
+    panel = await resolve_models(rt.registry, list(models))
     if images:
         await refuse_blind(rt.registry, panel)
     if not rt.client.has_key:

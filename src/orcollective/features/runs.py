@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 import anyio
 from pydantic import BaseModel, Field
 
-from ..errors import InvalidArgument, OrcError, StoreError
+from ..errors import InvalidArgument, OrcError, StoreError, quoted
 from ..runtime import Runtime
 from ..store import RunStore
 from ..store.ballots import record_feedback
@@ -96,7 +96,7 @@ def store_of(rt: Runtime) -> RunStore:
 def get_run(rt: Runtime, run_id: str) -> dict:
     run = store_of(rt).get_run(run_id)
     if run is None:
-        raise InvalidArgument(f"No run '{run_id}': list runs with the runs tool.")
+        raise InvalidArgument(f"No run '{quoted(run_id)}': list runs with the runs tool.")
     return run
 
 

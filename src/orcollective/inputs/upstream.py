@@ -22,6 +22,8 @@ from .files import FilePolicy
 from .routing import AUTO_ROUTER, CallOptions, merge_body, prepare_call
 
 CACHE_HEADER = {"X-OpenRouter-Cache": "true"}
+# OpenRouter's web search bills its results apart from tokens: $4 per 1,000, 5 results unless max_results says.
+WEB_RESULT_USD, WEB_RESULTS = 0.004, 5
 EPHEMERAL = {"type": "ephemeral"}
 Cache = Literal["prompt", "response", "both"]
 # Clients see one plain object; Upstream validates it and names the valid keys of a wrong one.
@@ -53,6 +55,7 @@ class Prepared:
     body: dict[str, Any] = field(default_factory=dict)
     prompt_cache: bool = False
     headers: dict[str, str] | None = None
+    per_call_usd: float = 0.0  # what each request costs beyond its tokens (web search results)
 
     def apply(self, body: dict) -> dict:
         """``body`` with the run's provider routing, plugins, web search and cache breakpoints."""
@@ -100,6 +103,7 @@ async def prepare_upstream(options: Upstream, policy: FilePolicy, models: Sequen
         body=prepared.body,
         prompt_cache=options.cache in ("prompt", "both"),
         headers=CACHE_HEADER if options.cache in ("response", "both") else None,
+        per_call_usd=WEB_RESULT_USD * (options.max_results or WEB_RESULTS) if options.web_search else 0.0,
     )
 
 
