@@ -31,7 +31,7 @@ from ..collective.benchmarking import (
 from ..collective.budget import EXPECTED_COMPLETION, MAX_COMPLETION, estimate_tokens
 from ..collective.chart import render_chart
 from ..collective.fanout import FanOut
-from ..errors import MISSING_KEY, BudgetExceeded, ConfigError, InvalidArgument, StoreError
+from ..errors import MISSING_KEY, BudgetExceeded, ConfigError, InvalidArgument, StoreError, quoted
 from ..inputs import build_messages
 from ..inputs.routing import resolve_models
 from ..runtime import Runtime
@@ -76,7 +76,7 @@ class BenchmarkRequest(Request):
     def _once(cls, value: list[str]) -> list[str]:
         twice = sorted({m for m in value if value.count(m) > 1})
         if twice:
-            raise ValueError(f"listed twice: {', '.join(twice)}; list each model once")
+            raise ValueError(f"listed twice: {', '.join(quoted(m) for m in twice)}; list each model once")
         return value
 
     @model_validator(mode="after")

@@ -36,7 +36,7 @@ class FreeChatRequest(Request):
     need_tools: Annotated[bool, Field(description="Tool-calling models only")] = False
     fallbacks: Annotated[int, Field(ge=1, le=8, description="Models per request")] = 3
     temperature: Annotated[float | None, Field(ge=0, le=2)] = None
-    max_tokens: Annotated[int | None, Field(ge=1)] = None
+    max_tokens: Annotated[int | None, Field(ge=1, le=1_000_000)] = None
 
     @model_validator(mode="after")
     def _prompt_or_messages(self) -> FreeChatRequest:
@@ -129,15 +129,19 @@ async def _pool(rt: Runtime, req: FreeChatRequest, tokens: int, vision: bool) ->
     """The free models that fit, ordered by what was learned about them."""
     if req.models:
         chosen = (await rt.registry.resolve(req.models)).models
-        paid = [m.id for m in chosen if not m.free or m.variable_price]
+        paid = list(dict.fromkeys(m.id for m in chosen if not m.free or m.variable_price))
         if paid:
-            raise InvalidArgument(f"not free (a fallback to it would be billed): {', '.join(paid)}; use :free ids.")
+            shown = ", ".join(paid[:3]) + (f" and {len(paid) - 3} more" if len(paid) > 3 else "")
+            raise InvalidArgument(f"not free (a fallback to it would be billed): {shown}; use :free ids.")
     else:
         chosen = await rt.registry.all()
     pool = [m for m in chosen if routing.fits(m, prompt_tokens=tokens, vision=vision, tools=req.need_tools)]
     if not pool:
         need = ", ".join(w for w, on in (("images", vision), ("tool calling", req.need_tools)) if on) or "this prompt"
-        raise InvalidArgument(f"No free model fits ({need}, about {tokens} tokens); see list_models free=true.")
+        raise InvalidArgument(
+            f"No free model fits ({need}, about {tokens:,} tokens); pick one from list_models free=true, "
+            "or shorten the prompt or lower max_tokens."
+        )
     stats = _guard(lambda s: memory.stats(s, [m.id for m in pool]), rt.store, {})
     return routing.order(pool, stats)
 

@@ -35,9 +35,18 @@ async def one_line_errors(ctx: Any, call_next: Callable[[Any], Awaitable[Any]]) 
     return result
 
 
+# An error line is read by a person and by the client's model: one over this (every failure of a 16-model
+# panel, say) keeps its start and its end, where the fix is named.
+MAX_ERROR_CHARS = 500
+
+
 def fold_error(text: str) -> str:
-    """``Error executing tool chat: ...`` -> ``...`` on one line."""
-    return " ".join(_PREFIX.sub("", text.strip()).split())
+    """``Error executing tool chat: ...`` -> ``...`` on one line of at most ``MAX_ERROR_CHARS``."""
+    line = " ".join(_PREFIX.sub("", text.strip()).split())
+    if len(line) <= MAX_ERROR_CHARS:
+        return line
+    tail = MAX_ERROR_CHARS // 3
+    return f"{line[: MAX_ERROR_CHARS - tail - 5]} ... {line[-tail:]}"
 
 
 def validation_line(problems: list[str]) -> str:
