@@ -220,3 +220,18 @@ async def test_web_search_is_priced_before_any_spend(simulator, tmp_path):
         "prompt": "Why?", "models": PANEL, "max_cost_usd": 0.01, "openrouter": {"web_search": True},
     })  # fmt: skip
     assert isinstance(refused, str) and "over max_cost_usd" in refused and simulator.calls() == asked
+
+
+async def test_a_benchmark_rerun_from_the_response_cache_costs_nothing(simulator, tmp_path):
+    """A benchmark's contestants get the routing and cache options; the identical re-run is billed $0 and its
+    cached timings are left out of the latency figures."""
+    script(simulator, reply="B")
+    arguments = {"prompts": ["A or B?"], "models": PANEL, "expected": ["B"], "answer_type": "text",
+                 "openrouter": {"cache": "response", "routing": ROUTING}}  # fmt: skip
+    first = await call(simulator, tmp_path, "benchmark", arguments)
+    second = await call(simulator, tmp_path, "benchmark", arguments)
+    assert all(b["provider"] == PROVIDER for b in chats(simulator))
+    assert first["cost_usd"] > 0 and second["cost_usd"] == 0
+    assert {r["accuracy"] for r in second["rows"]} == {1.0}
+    assert all(r["latency_median_s"] is None for r in second["rows"])
+    assert any("3 of 3 trials came from OpenRouter's response cache" in n for n in second["notes"])

@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from ..catalog import ModelInfo
 from ..errors import OrcError
+from ..inputs.upstream import NOTHING, Prepared
 from ..openrouter import Completion, OpenRouterClient
 from .answers import Question, display_answer, extract_answer
 from .consensus import aggregate, vote
@@ -90,8 +91,10 @@ async def stream_trial(
     run: int,
     timeout_s: float,
     price: Callable[[Completion], Completion],
+    upstream: Prepared = NOTHING,
 ) -> Trial:
-    """One streamed call (so time to first token is measured), bounded by ``timeout_s``."""
+    """One streamed call (so time to first token is measured), bounded by ``timeout_s``; ``upstream`` adds the
+    run's OpenRouter options."""
     clock = asyncio.get_running_loop().time
     started = clock()
 
@@ -100,7 +103,7 @@ async def stream_trial(
 
     try:
         async with asyncio.timeout(timeout_s):
-            completion = price(await client.stream(body))
+            completion = price(await client.stream(upstream.apply(body), headers=upstream.headers))
     except TimeoutError:
         return failed("timeout", f"no answer within {timeout_s:g}s")
     except OrcError as exc:
@@ -217,13 +220,19 @@ def compare(rows: Sequence[ContestantRow]) -> PanelComparison | None:
     )
 
 
+def cached(trial: Trial) -> bool:
+    """The trial's reply came from OpenRouter's response cache (its timing is the cache's, not the model's)."""
+    return trial.completion is not None and (trial.completion.cache_status or "").upper() == "HIT"
+
+
 def _row(name: str, trials: Sequence[Trial]) -> ContestantRow:
     ok = [t for t in trials if t.status == "ok"]
-    latencies = [t.latency_s for t in ok if t.latency_s is not None]
-    ttfts = [t.ttft_s for t in ok if t.ttft_s is not None]
+    timed = [t for t in ok if not cached(t)]
+    latencies = [t.latency_s for t in timed if t.latency_s is not None]
+    ttfts = [t.ttft_s for t in timed if t.ttft_s is not None]
     speeds = [
         t.completion_tokens / max(t.latency_s - (t.ttft_s or 0.0), 1e-3)
-        for t in ok
+        for t in timed
         if t.latency_s and t.completion_tokens and t.ttft_s is not None
     ]
     costs = [t.cost_usd for t in trials if t.cost_usd is not None]

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from ..catalog import ModelInfo
 from ..errors import OrcError
+from ..inputs.upstream import NOTHING, Prepared
 from ..openrouter import Completion, OpenRouterClient
 
 MAX_SCORE = 10
@@ -63,14 +64,14 @@ def parse_verdict(text: str) -> Verdict | None:
 
 
 async def score(
-    client: OpenRouterClient, judge: ModelInfo, prompt: str, reply: str
+    client: OpenRouterClient, judge: ModelInfo, prompt: str, reply: str, upstream: Prepared = NOTHING
 ) -> tuple[float | None, list[Completion], str | None]:
     """The judge's score scaled to 0..1, the judge calls made, and an error line when no verdict was read."""
-    body = judge_body(judge, prompt, reply)
+    body = upstream.apply(judge_body(judge, prompt, reply))
     calls: list[Completion] = []
     for _ in range(2):  # one retry on an unreadable verdict
         try:
-            completion = await client.complete(body)
+            completion = await client.complete(body, headers=upstream.headers)
         except OrcError as exc:
             return None, calls, f"judge {judge.id} failed: {exc}"
         calls.append(completion)

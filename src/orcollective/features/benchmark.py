@@ -21,6 +21,7 @@ from ..collective.benchmarking import (
     ContestantRow,
     PanelComparison,
     Trial,
+    cached,
     compare,
     expected_key,
     grade,
@@ -33,7 +34,9 @@ from ..collective.chart import render_chart
 from ..collective.fanout import FanOut
 from ..errors import MISSING_KEY, BudgetExceeded, ConfigError, InvalidArgument, StoreError, quoted
 from ..inputs import build_messages
+from ..inputs.files import file_policy
 from ..inputs.routing import resolve_models
+from ..inputs.upstream import OpenRouterArgument, Prepared, prepare_upstream
 from ..runtime import Runtime
 from ..store import RunRecorder
 from ..store.benchmarks import save_benchmark
@@ -52,9 +55,9 @@ class BenchmarkRequest(Request):
     runs: Annotated[int, Field(ge=1, le=MAX_RUNS)] = 1
     expected: Annotated[list[str] | None, Field(description="Per prompt ('' for none)")] = None
     judge: Annotated[str | None, Field(description="Scores replies lacking expected")] = None
-    include_consensus: Annotated[bool, Field(description="The panel as a contestant")] = False
+    include_consensus: Annotated[bool, Field(description="Panel as a contestant")] = False
     strategy: Literal["vote", "weighted", "synthesize", "judge"] = "vote"
-    aggregator: Annotated[str | None, Field(description="Model for synthesize/judge")] = None
+    aggregator: Annotated[str | None, Field(description="For synthesize/judge")] = None
     answer_type: Literal["auto", "choice", "number", "boolean", "text", "long_text"] = "auto"
     system: str | None = None
     max_tokens: Annotated[int | None, Field(ge=1)] = None
@@ -62,6 +65,7 @@ class BenchmarkRequest(Request):
     max_cost_usd: Annotated[float | None, Field(gt=0)] = None
     timeout_s: Annotated[float | None, Field(ge=1, le=600, description="Per call")] = None
     label: str | None = None
+    openrouter: OpenRouterArgument
 
     @field_validator("prompts")
     @classmethod
@@ -125,7 +129,9 @@ async def run(rt: Runtime, req: BenchmarkRequest, progress: Progress) -> Benchma
             raise InvalidArgument(
                 "vote and weighted need short answers; for long free text use strategy synthesize or judge."
             )
+    upstream = await prepare_upstream(req.openrouter, file_policy(rt.images), [m.id for m in infos])
     estimate = _estimate(req, infos, questions, judge, aggregator, keys)
+    estimate += Decimal(str(upstream.per_call_usd)) * len(req.prompts) * len(infos) * req.runs
     if req.max_cost_usd is not None and estimate > Decimal(str(req.max_cost_usd)):
         raise BudgetExceeded(
             f"Estimated cost ${float(estimate):.6f} is over max_cost_usd ${req.max_cost_usd}; "
@@ -135,21 +141,24 @@ async def run(rt: Runtime, req: BenchmarkRequest, progress: Progress) -> Benchma
         raise ConfigError(MISSING_KEY)
 
     notes: list[str] = []
-    arguments = {**req.model_dump(exclude={"prompts", "expected"}), "prompt": req.prompts[0],
-                 "prompt_count": len(req.prompts)}  # fmt: skip
+    arguments = {**req.model_dump(exclude={"prompts", "expected", "openrouter"}), "prompt": req.prompts[0],
+                 "prompt_count": len(req.prompts), "openrouter": req.openrouter.recorded()}  # fmt: skip
     recorder = RunRecorder(rt.store, "benchmark", arguments)
     clock = asyncio.get_running_loop().time
     started = clock()
     try:
-        trials = await _ask_all(rt, req, infos, questions, progress)
+        trials = await _ask_all(rt, req, infos, questions, progress, upstream)
         for t in trials:
             grade(t, questions[t.prompt_index], keys[t.prompt_index])
-        judged = await _judge(rt, req, judge, trials, keys, recorder, notes)
-        panel = await _panels(rt, req, infos, questions, keys, trials, aggregator, recorder, notes)
+        judged = await _judge(rt, req, judge, trials, keys, recorder, notes, upstream)
+        panel = await _panels(rt, req, infos, questions, keys, trials, aggregator, recorder, notes, upstream)
     except asyncio.CancelledError:
         recorder.finish("cancelled", error="cancelled by the client")
         raise
     wall = clock() - started
+    if hits := sum(cached(t) for t in trials):
+        notes.append(f"{hits} of {len(trials)} trials came from OpenRouter's response cache (billed $0); "
+                     "their timings are left out")  # fmt: skip
     _record(recorder, trials, questions)
     contestants = [*req.models, *([PANEL] if panel else [])]
     rows = summarise([*trials, *panel], contestants)
@@ -185,13 +194,14 @@ def _messages(req: BenchmarkRequest, q: Question) -> list[dict]:
 
 
 async def _ask_all(
-    rt: Runtime, req: BenchmarkRequest, infos: list[ModelInfo], questions: list[Question], progress: Progress
-) -> list[Trial]:
+    rt: Runtime, req: BenchmarkRequest, infos: list[ModelInfo], questions: list[Question], progress: Progress,
+    upstream: Prepared,
+) -> list[Trial]:  # fmt: skip
     by_id = {m.id: m for m in infos}
     timeout = req.timeout_s or max(rt.consensus_timeout_s, 60.0)
     jobs = []
     for i, q in enumerate(questions):
-        messages = _messages(req, q)
+        messages = upstream.with_question(_messages(req, q))
         max_tokens = req.max_tokens or MAX_COMPLETION[q.answer_type]
         for run_no in range(req.runs):
             for info in infos:
@@ -200,7 +210,8 @@ async def _ask_all(
                     body["temperature"] = req.temperature
                 jobs.append(
                     stream_trial(rt.client, body, contestant=info.id, prompt_index=i, run=run_no, timeout_s=timeout,
-                                 price=lambda c: with_cost(by_id.get(c.model) or by_id.get(c.requested_model), c))
+                                 price=lambda c: with_cost(by_id.get(c.model) or by_id.get(c.requested_model), c),
+                                 upstream=upstream)
                 )  # fmt: skip
     total = len(jobs)
     done: list[Trial] = []
@@ -221,6 +232,7 @@ async def _judge(
     keys: list[str | None],
     recorder: RunRecorder,
     notes: list[str],
+    upstream: Prepared,
 ) -> float:
     """Rubric scores for the replies to prompts without an expected answer; returns the judge's cost."""
     if judge is None:
@@ -230,7 +242,9 @@ async def _judge(
 
     async def one(t: Trial) -> None:
         assert t.completion is not None
-        t.score, calls, error = await rubric.score(rt.client, judge, req.prompts[t.prompt_index], t.completion.text)
+        t.score, calls, error = await rubric.score(
+            rt.client, judge, req.prompts[t.prompt_index], t.completion.text, upstream
+        )
         for c in calls:
             priced = with_cost(judge, c)
             spent.append(priced.cost_usd or 0.0)
@@ -252,6 +266,7 @@ async def _panels(
     aggregator: ModelInfo | None,
     recorder: RunRecorder,
     notes: list[str],
+    upstream: Prepared,
 ) -> list[Trial]:
     """The consensus of each prompt's replies in each run, decided as the consensus tool decides."""
     if not req.include_consensus:
@@ -262,7 +277,7 @@ async def _panels(
         for kind in {q.answer_type for q in questions}:
             weights[kind] = history.weights(rt.store, order, kind, notes)
     fan = FanOut(rt.client, call_timeout_s=req.timeout_s or rt.consensus_timeout_s,
-                 models={aggregator.id: aggregator} if aggregator else None)  # fmt: skip
+                 models={aggregator.id: aggregator} if aggregator else None, upstream=upstream)  # fmt: skip
     deadline = asyncio.get_running_loop().time() + (req.timeout_s or rt.consensus_timeout_s)
     jobs = []
     for i, q in enumerate(questions):
@@ -379,6 +394,7 @@ FEATURE = Feature(
             "max_cost_usd": "--max-cost",
             "timeout_s": "--timeout",
         },
+        hidden=("openrouter",),
     ),
     images=images,
 )

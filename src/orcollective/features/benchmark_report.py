@@ -29,8 +29,8 @@ CSV_COLUMNS = (
 
 
 class BenchmarkReportRequest(Request):
-    benchmark_id: Annotated[str | None, Field(description="Default: the latest")] = None
-    format: Annotated[Format | None, Field(description="Omit to list benchmarks")] = None
+    benchmark_id: Annotated[str | None, Field(description="Default latest")] = None
+    format: Annotated[Format | None, Field(description="Omit to list")] = None
     filename: Annotated[str | None, Field(description="In the output folder")] = None
     limit: Annotated[int, Field(ge=1, le=200)] = 20
 

@@ -45,7 +45,7 @@ class ConsensusRequest(Request):
     images: list[str] | None = None
     max_cost_usd: Annotated[float | None, Field(gt=0)] = None
     timeout_s: Annotated[float | None, Field(ge=1, le=600)] = None
-    aggregator: Annotated[str | None, Field(description="Model for synthesize/judge")] = None
+    aggregator: Annotated[str | None, Field(description="For synthesize/judge")] = None
     samples: Annotated[int, Field(ge=1, le=MAX_SAMPLES, description="Answers per model")] = 1
     free_only: bool = False
     wait: bool = True

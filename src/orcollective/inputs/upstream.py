@@ -27,7 +27,7 @@ WEB_RESULT_USD, WEB_RESULTS = 0.004, 5
 EPHEMERAL = {"type": "ephemeral"}
 Cache = Literal["prompt", "response", "both"]
 # Clients see one plain object; Upstream validates it and names the valid keys of a wrong one.
-UPSTREAM_SCHEMA = {"type": "object", "description": "files pdf_engine web_search max_results routing cache"}
+UPSTREAM_SCHEMA = {"type": "object", "description": "chat's files web_search routing cache..."}
 
 
 class Upstream(CallOptions):
