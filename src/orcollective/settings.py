@@ -67,7 +67,11 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir("orcollective")))
     # Where benchmark_report writes its exports; nothing is written outside it.
     output_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir("orcollective")) / "output")
-    image_roots: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Folders images and files may be read from; ORCOLLECTIVE_FILE_ROOTS, or the older ORCOLLECTIVE_IMAGE_ROOTS.
+    image_roots: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        validation_alias=AliasChoices("ORCOLLECTIVE_FILE_ROOTS", "ORCOLLECTIVE_IMAGE_ROOTS", "image_roots"),
+    )
     default_models: Annotated[list[str], NoDecode] = Field(default_factory=lambda: list(DEFAULT_PANEL))
     aggregator_model: str | None = None
     request_timeout_s: float = Field(default=120.0, gt=0)

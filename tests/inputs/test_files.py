@@ -87,3 +87,14 @@ def test_files_follow_the_image_roots_and_cap(tmp_path):
     """The file policy is the image policy's roots and byte cap (ORCOLLECTIVE_IMAGE_ROOTS)."""
     policy = file_policy(ImagePolicy(allowed_roots=(tmp_path,), max_bytes=1234))
     assert policy.allowed_roots == (tmp_path.resolve(),) and policy.max_bytes == 1234
+
+
+def test_file_roots_has_a_name_of_its_own_and_the_image_name_still_works(tmp_path, monkeypatch):
+    """ORCOLLECTIVE_FILE_ROOTS sets the allowed folders; the older ORCOLLECTIVE_IMAGE_ROOTS keeps working."""
+    from orcollective.settings import Settings
+
+    for name in ("ORCOLLECTIVE_FILE_ROOTS", "ORCOLLECTIVE_IMAGE_ROOTS"):
+        monkeypatch.delenv("ORCOLLECTIVE_FILE_ROOTS", raising=False)
+        monkeypatch.delenv("ORCOLLECTIVE_IMAGE_ROOTS", raising=False)
+        monkeypatch.setenv(name, f"{tmp_path},/srv/docs")
+        assert Settings(_env_file=None).image_roots == [str(tmp_path), "/srv/docs"]

@@ -53,7 +53,8 @@ class FilePolicy:
 
 
 def file_policy(images: ImagePolicy) -> FilePolicy:
-    """Files follow the image rules: the same allowed roots (ORCOLLECTIVE_IMAGE_ROOTS) and byte cap."""
+    """Files follow the image rules: the same allowed roots (ORCOLLECTIVE_FILE_ROOTS, or the older
+    ORCOLLECTIVE_IMAGE_ROOTS) and byte cap."""
     return FilePolicy(allowed_roots=images.allowed_roots, max_bytes=images.max_bytes)
 
 
@@ -103,7 +104,7 @@ def file_part(source: str, policy: FilePolicy) -> dict:
     if looks_like_base64(text):
         label = f"base64 data '{_short(text)}'"
         return _classify("document", decode_base64(text, label, policy.max_bytes, "File", _HINT), label, policy)
-    data = read_local(text, policy.allowed_roots, policy.max_bytes, "File", "ORCOLLECTIVE_IMAGE_ROOTS")
+    data = read_local(text, policy.allowed_roots, policy.max_bytes, "File", "ORCOLLECTIVE_FILE_ROOTS")
     return _classify(Path(text).name, data, f"'{_short(text)}'", policy)
 
 
