@@ -26,7 +26,7 @@ from pydantic import SecretStr
 from .. import __version__
 from ..errors import MISSING_KEY, ConfigError, MalformedResponse, ModelNotFound, StreamInterrupted, UpstreamError
 from .retry import RetryPolicy
-from .sse import StreamState, sse_events
+from .sse import StreamState, sse_events, sse_lines
 from .status import StatusMap
 from .wire import (
     Completion,
@@ -222,7 +222,8 @@ class OpenRouterClient:
     async def _consume(
         self, response: httpx.Response, state: StreamState, on_text: OnText | None, started: float
     ) -> None:
-        async with aclosing(sse_events(response.aiter_lines())) as events:
+        lines = sse_lines(response.aiter_text(), self._max_bytes, state.requested)
+        async with aclosing(sse_events(lines)) as events:
             while True:
                 try:
                     with anyio.fail_after(self._idle_s):
@@ -285,8 +286,9 @@ class OpenRouterClient:
 
     def _json_or_raise(self, response: httpx.Response, content: bytes, *, model: str | None = None) -> Any:
         try:
-            payload = json.loads(content) if content.strip() else None
-        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+            # Bytes that are not UTF-8 become U+FFFD, as in a stream, rather than costing the whole answer.
+            payload = json.loads(content.decode("utf-8-sig", errors="replace")) if content.strip() else None
+        except (json.JSONDecodeError, RecursionError):
             payload = None
         if response.status_code >= 400:
             raise self._status.from_body(payload, response.status_code, model=model, headers=response.headers)

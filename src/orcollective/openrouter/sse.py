@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 
 from ..errors import MalformedResponse, UpstreamError
@@ -107,6 +108,40 @@ class StreamState:
             sources=self.sources,
             cache_status=self.cache_status,
         )
+
+
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+
+
+async def sse_lines(texts: AsyncIterator[str], max_chars: int, who: str) -> AsyncGenerator[str, None]:
+    """Split decoded text into SSE lines (ended by CRLF, CR or LF), none longer than ``max_chars``: a line
+    that grows past it is given up on before it is held whole, however long the upstream makes it."""
+    pending: list[str] = []
+    size = 0
+    held_cr = False  # a chunk that ends in CR: the next one may start with the LF of the same CRLF
+    async for text in texts:
+        if held_cr:
+            text, held_cr = "\r" + text, False
+        if text.endswith("\r"):
+            text, held_cr = text[:-1], True
+        *ended, rest = _NEWLINE.split(text)
+        for part in ended:
+            pending.append(part)
+            yield "".join(pending)
+            pending, size = [], 0
+        if rest:
+            pending.append(rest)
+            size += len(rest)
+        if size > max_chars:
+            err = MalformedResponse(
+                f"The stream from {who} sent one event over {max_chars >> 20} M characters; lower max_tokens "
+                "or raise ORCOLLECTIVE_MAX_REPLY_CHARS.",
+                model=who,
+            )
+            err.retryable = False
+            raise err
+    if pending or held_cr:
+        yield "".join(pending)
 
 
 async def sse_events(lines: AsyncIterator[str]) -> AsyncGenerator[str, None]:

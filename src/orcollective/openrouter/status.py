@@ -24,6 +24,9 @@ from ..errors import (
 )
 
 DETAIL_CHARS = 300
+DAY_S = 86_400.0
+# Waits and reset times further off than this are taken as this far: the clock cannot print a year 10**300.
+_LONGEST_S = 366 * DAY_S
 # status -> (error class, message template); {who} is " for MODEL" or "", {detail} the upstream's words.
 TIMED_OUT = "The provider timed out{who} ({detail}); try again."
 TABLE: dict[int, tuple[type[UpstreamError], str]] = {
@@ -82,9 +85,14 @@ class StatusMap:
         self, detail: str, who: str, status: int, model: str | None, headers: httpx.Headers | None, metadata: dict
     ) -> RateLimited:
         reset = limit_reset(headers, metadata)
+        wait = retry_after(headers, metadata)
+        if reset is None and wait is not None and wait > self.retry_budget_s:
+            reset = time.time() + wait  # a Retry-After longer than every retry together
         if reset is not None and reset - time.time() > self.retry_budget_s:
             # A quota that resets later (e.g. the free models' daily cap) cannot succeed on a retry now.
-            when = time.strftime("%H:%M UTC", time.gmtime(reset))
+            when = time.strftime(
+                "%H:%M UTC" if reset - time.time() < DAY_S else "%Y-%m-%d %H:%M UTC", time.gmtime(reset)
+            )
             limited = RateLimited(
                 f"Rate limit reached{who} ({detail}); it resets at {when}: use another model until then.",
                 retry_after=reset - time.time(),
@@ -96,7 +104,7 @@ class StatusMap:
         resets = f"; it resets at {time.strftime('%H:%M:%S UTC', time.gmtime(reset))}" if reset is not None else ""
         return RateLimited(
             f"Rate limited{who} ({detail}){resets}; wait a moment or use another model.",
-            retry_after=retry_after(headers, metadata),
+            retry_after=wait,
             status=status,
             model=model,
         )
@@ -131,7 +139,7 @@ def limit_reset(headers: httpx.Headers | None, metadata: Mapping[str, Any]) -> f
         value = float(reset) / 1000  # OpenRouter sends epoch milliseconds
     except (TypeError, ValueError, OverflowError):
         return None
-    return value if math.isfinite(value) else None
+    return min(value, time.time() + _LONGEST_S) if math.isfinite(value) else None
 
 
 def retry_after(headers: httpx.Headers | None, metadata: Mapping[str, Any]) -> float | None:
@@ -142,7 +150,7 @@ def retry_after(headers: httpx.Headers | None, metadata: Mapping[str, Any]) -> f
     for value in candidates:
         try:
             if value is not None and math.isfinite(float(value)):
-                return max(float(value), 0.0)
+                return min(max(float(value), 0.0), _LONGEST_S)
         except (TypeError, ValueError, OverflowError):
             continue
     return None

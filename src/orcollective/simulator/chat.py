@@ -27,6 +27,8 @@ from .features import (
 from .gate import Gate, error
 from .limits import FreeLimits
 from .scripts import (
+    BAD_UTF8,
+    ENDLESS_EVERY_S,
     GARBAGE_EVENT,
     GARBAGE_HTML,
     HTTP_FAULTS,
@@ -64,6 +66,10 @@ _DROP_GRACE_S = 1.0
 # Faults whose answer stops after its first few deltas.
 _PARTIAL_FAULTS = frozenset({"choice-error", "midstream-error", "cut"})
 _PARTIAL_PIECES = 3
+# Stands in the answer text for the bytes of a "bad-utf8" answer, swapped for them once encoded (raw in a
+# JSON body, escaped in a stream chunk).
+_BAD_MARK = "\ufdd0"
+_BAD_MARK_JSON = b"\\ufdd0"
 
 _Waited = Literal["done", "gone", "stopping"]
 
@@ -172,7 +178,7 @@ class ChatEndpoint:
                 media_type="text/event-stream",
                 headers={"Cache-Control": "no-cache", "X-Generation-Id": answer.id, **headers},
             )
-        return await self._complete(request, body, answer, fault, started, headers)
+        return await self._complete(request, body, answer, fault, started, headers, outcome)
 
     def _answer(self, body: dict, where: Route, script: ScriptedModel, fault: str | None, provider: str) -> Answer:
         model_id = where.model
@@ -187,6 +193,8 @@ class ChatEndpoint:
         text = heal(body, script.answer(body))
         if fault == "empty":
             text = ""
+        elif fault == "bad-utf8":
+            text = f"{_BAD_MARK}\n{text}"
         elif fault in _PARTIAL_FAULTS:
             text = "".join(pieces(text)[:_PARTIAL_PIECES])
         finish = "stop"
@@ -201,15 +209,29 @@ class ChatEndpoint:
             prompt_tokens(body), estimate_tokens(text), record["pricing"],
             cached=cached, cache_write=written, reasoning=ex.reasoning_tokens, web_results=ex.web_results,
         )  # fmt: skip
+        if fault == "no-cost":
+            del spent["cost"]
+        elif fault == "negative-cost":
+            spent["cost"] = -0.25
         if ex.tool_calls and finish == "stop":
             finish = "tool_calls"
-        return Answer(new_generation_id(), int(time.time()), model_id, provider, text, finish, spent,
+        served = script.served_as or model_id
+        return Answer(new_generation_id(), int(time.time()), served, provider, text, finish, spent,
                       ex.reasoning, ex.tool_calls, ex.annotations)  # fmt: skip
 
     async def _complete(
-        self, request: Request, body: dict, answer: Answer, fault: str | None, started: float, headers: dict
+        self,
+        request: Request,
+        body: dict,
+        answer: Answer,
+        fault: str | None,
+        started: float,
+        headers: dict,
+        outcome: _Outcome,
     ) -> Response:
         """The non-streaming answer, or the non-streaming form of a 200-status fault."""
+        if fault == "endless":
+            return StreamingResponse(self._whitespace(outcome), media_type="application/json")
         if fault == "cut":
             await self._drop(request)
             return Response(status_code=204)  # never delivered: the connection is closed
@@ -219,7 +241,18 @@ class ChatEndpoint:
             return JSONResponse(error_200(answer.provider))
         self._bill(request, body, answer, started, streamed=False)
         choice_error = STREAM_ERROR if fault == "choice-error" else None
-        return JSONResponse(completion(answer, choice_error), headers={"X-Generation-Id": answer.id, **headers})
+        payload = json.dumps(completion(answer, choice_error), ensure_ascii=False, separators=(",", ":")).encode()
+        payload = payload.replace(_BAD_MARK.encode(), BAD_UTF8)
+        return Response(payload, media_type="application/json", headers={"X-Generation-Id": answer.id, **headers})
+
+    async def _whitespace(self, outcome: _Outcome) -> AsyncIterator[bytes]:
+        """What a long non-streaming request sends while it waits: whitespace, here with no body after it."""
+        for _ in range(int(SLOW_S / KEEPALIVE_EVERY_S)):
+            if self._state.stopping.is_set():
+                break
+            yield b" "
+            await asyncio.sleep(KEEPALIVE_EVERY_S)
+        outcome.stream_finished = True
 
     async def _events(
         self,
@@ -233,6 +266,14 @@ class ChatEndpoint:
     ) -> AsyncIterator[bytes]:
         """The SSE stream: processing comment, deltas, finish chunk, usage chunk, ``[DONE]``."""
         yield PROCESSING
+        if fault == "endless":
+            for _ in range(int(SLOW_S / ENDLESS_EVERY_S)):
+                if self._state.stopping.is_set():
+                    break
+                yield sse(chunk(answer, [delta_choice("more ")]))
+                await asyncio.sleep(ENDLESS_EVERY_S)
+            outcome.stream_finished = True
+            return
         if fault == "keepalive":
             for _ in range(int(SLOW_S / KEEPALIVE_EVERY_S)):
                 if self._state.stopping.is_set():
@@ -252,7 +293,7 @@ class ChatEndpoint:
                 chunk(answer, [{**delta_choice(""), "delta": {"role": "assistant", "reasoning": answer.reasoning}}])
             )
         for piece in [] if fault == "error-200" else pieces(answer.content):
-            yield sse(chunk(answer, [delta_choice(piece)]))
+            yield sse(chunk(answer, [delta_choice(piece)])).replace(_BAD_MARK_JSON, BAD_UTF8)
             await self._pause(estimate_tokens(piece) / tokens_per_s if tokens_per_s else 0.0)
         for index, call in enumerate(answer.tool_calls if fault is None else []):
             # As OpenRouter streams them: id and name first, then the arguments in pieces.
@@ -309,7 +350,8 @@ class ChatEndpoint:
 
     def _bill(self, request: Request, body: dict, answer: Answer, started: float, *, streamed: bool) -> None:
         stats = generation(answer, body, dict(request.headers), latency_s=time.monotonic() - started, streamed=streamed)
-        self._state.bill(answer.id, answer.usage["cost"], stats)
+        # What was billed, whatever the usage object reported ("no-cost", "negative-cost").
+        self._state.bill(answer.id, max(answer.usage.get("cost") or 0.0, 0.0), stats)
 
 
 def _parse_json(raw: bytes) -> Any:

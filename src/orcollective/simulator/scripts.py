@@ -9,12 +9,22 @@ from dataclasses import dataclass, field
 from .wire import error_body, last_user_text
 
 # Faults answered with an HTTP error status before any token; these trigger ``models[]`` fallback.
-HTTP_FAULTS = frozenset({"400", "401", "402", "403", "404", "408", "429", "429-no-retry-after", "500", "502", "503"})
+HTTP_FAULTS = frozenset({
+    "400", "401", "402", "403", "404", "408", "429", "429-no-retry-after",
+    "429-retry-after",  # a provider's 429 with only a Retry-After header (retry_after_s), no X-RateLimit-*
+    "500", "502", "503",
+})  # fmt: skip
 FAULTS = HTTP_FAULTS | {
     "garbage", "error-200", "choice-error", "empty", "midstream-error", "cut", "slow",
     "keepalive",  # a stream of ": OPENROUTER PROCESSING" comments and nothing else, for SLOW_S
+    "endless",  # deltas that never finish (streamed) or whitespace before a body that never comes, for SLOW_S
+    "bad-utf8",  # the answer's bytes start with a sequence that is not UTF-8
+    "no-cost", "negative-cost",  # usage without ``cost``, or with a negative one
 }  # fmt: skip
 KEEPALIVE_EVERY_S = 0.2
+ENDLESS_EVERY_S = 0.02
+# Bytes that are not UTF-8, and the line they open in a "bad-utf8" answer.
+BAD_UTF8 = b"\xff\xfe\xc3"
 SLOW_S = 120.0
 USAGE_VARIANTS = ("documented", "observed")
 
@@ -60,6 +70,7 @@ class ScriptedModel:
     rpm: int | None = None  # OpenRouter's per-model requests-per-minute cap (a 429 with X-RateLimit-* over it)
     reasoning: str | None = None  # reasoning text returned beside the answer (unless reasoning.exclude)
     tool_calls: list[dict] | None = None  # [{"name", "arguments"}] proposed when the request has function tools
+    served_as: str | None = None  # the model id the reply names, when it differs from the one asked for
 
     def __post_init__(self) -> None:
         unknown = [fault for fault in [*self.faults, self.always_fault] if fault and fault not in FAULTS]
@@ -113,19 +124,19 @@ def fault_reply(
     if fault == "429":
         return _platform_rate_limit(retry_after_s)
     upstream = {"provider_name": provider, "is_byok": False}
+    provider_429 = error_body(
+        429,
+        "Provider returned error",
+        {
+            "raw": f"{model_id} is temporarily rate-limited upstream. Please retry shortly, or add your own "
+            "key to accumulate your rate limits: https://openrouter.ai/settings/integrations",
+            **upstream,
+        },
+    )
+    if fault == "429-retry-after":
+        return 429, provider_429, {"Retry-After": f"{retry_after_s:g}"}
     replies: dict[str, tuple[int, dict]] = {
-        "429-no-retry-after": (
-            429,
-            error_body(
-                429,
-                "Provider returned error",
-                {
-                    "raw": f"{model_id} is temporarily rate-limited upstream. Please retry shortly, or add your own "
-                    "key to accumulate your rate limits: https://openrouter.ai/settings/integrations",
-                    **upstream,
-                },
-            ),
-        ),
+        "429-no-retry-after": (429, provider_429),
         "500": (500, error_body(500, "Internal Server Error", user_id=False)),
         "502": (502, error_body(502, "Provider returned error", {"raw": _UPSTREAM_5XX, **upstream})),
         "503": (503, error_body(503, "Service temporarily unavailable")),

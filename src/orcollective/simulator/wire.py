@@ -299,7 +299,7 @@ def error_body(code: int, message: str, metadata: dict | None = None, *, user_id
 
 def generation(answer: Answer, body: dict, headers: dict[str, str], *, latency_s: float, streamed: bool) -> dict:
     """The ``GET /generation`` stats record for a finished answer (times in milliseconds)."""
-    cost = answer.usage["cost"]
+    cost = answer.usage.get("cost")
     return {
         "id": answer.id,
         "upstream_id": "chatcmpl-" + secrets.token_hex(12),
