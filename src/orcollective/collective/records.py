@@ -1,4 +1,4 @@
-"""What a panel round leaves in the run store: every call with its role, the ballots reliability is learnt
+"""What a panel round leaves in the run store: the aggregator's call, the ballots reliability is learnt
 from, and each model's exchange for follow-ups."""
 
 from __future__ import annotations
@@ -9,20 +9,14 @@ from ..errors import StoreError
 from ..inputs.messages import text_only
 from ..store import RunRecorder
 from ..store.ballots import BallotRow, record_ballots
-from .answers import Question, display_answer
+from .answers import Question
 from .consensus import Decision
 from .rounds import PanelRound
 
 
 def record_round(recorder: RunRecorder, q: Question, round_: PanelRound, decision: Decision) -> None:
-    """Every call that was made, with its role; for closed answers, the ballots reliability is learnt from.
-
-    Models that were not asked, or cancelled once the answer was decided, made no call worth counting.
-    """
-    for o, b in zip(round_.outcomes, round_.ballots, strict=True):
-        if o.status not in ("not_asked", "cancelled"):
-            shown = display_answer(q, b.key) if b.key else None
-            recorder.call(o.model, o.completion, role="panelist", answer=shown, error=o.error, latency_s=o.latency_s)
+    """The aggregator's call and, for closed answers, the ballots reliability is learnt from. The panel's
+    calls are recorded as each finishes, so a run cut short keeps them."""
     if decision.aggregator is not None:
         agg = decision.aggregator
         recorder.call(agg.model, agg.completion, role="aggregator", error=agg.error, latency_s=agg.latency_s)

@@ -140,13 +140,12 @@ async def _run(
     rt: Runtime, plan: Plan, req: ConsensusRequest, progress: Progress, recorder: RunRecorder, earlier: Earlier
 ) -> ConsensusResult:
     started = asyncio.get_running_loop().time()
-    finished: list[Outcome] = []  # filled as each model answers, so a cancelled run still shows its spend
+    # Each call is recorded as it finishes, so a run cut short (cancelled, or its server killed) keeps its calls.
+    finished: list[Outcome] = []
     try:
-        round_, decision = await _decide(rt, plan, req, progress, started, finished, earlier)
+        round_, decision = await _decide(rt, plan, req, progress, started, finished, earlier, recorder)
     except BaseException as exc:
         # Whatever ends the run (a cancel, too few answers, a crash) is recorded with what was spent.
-        for o in finished:
-            recorder.call(o.model, o.completion, role="panelist", error=o.error, latency_s=o.latency_s)
         spent = round(sum(o.completion.cost_usd or 0 for o in finished if o.completion), 10)
         cancelled = isinstance(exc, asyncio.CancelledError)
         why = str(exc) if isinstance(exc, OrcError) else f"internal error ({type(exc).__name__})"
@@ -179,6 +178,7 @@ async def _decide(
     started: float,
     finished: list[Outcome],
     earlier: Earlier,
+    recorder: RunRecorder,
 ) -> tuple[PanelRound, Decision]:
     q = plan.question
     needs_aggregator = plan.aggregator is not None
@@ -211,6 +211,8 @@ async def _decide(
         await progress.step(len(so_far), total, f"{len(answered)}/{total} answered: {', '.join(answered)}")
         c = outcome.completion
         key = read_answer(q, c.text).key if c is not None else None
+        recorder.call(outcome.model, c, role="panelist", answer=display_answer(q, key) if key else None,
+                      error=outcome.error, latency_s=outcome.latency_s)  # fmt: skip
         shown = display_answer(q, key) if key else (excerpt(c.text) if c is not None else None)
         await progress.model_finished(outcome.model, outcome.status, answer=shown, latency_s=outcome.latency_s,
                                       cost_usd=c.cost_usd if c else None, error=outcome.error)  # fmt: skip
