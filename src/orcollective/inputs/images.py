@@ -18,11 +18,13 @@ import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from PIL import Image, ImageOps
-
 from ..errors import InvalidArgument
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 MAX_IMAGES = 10
 
@@ -109,7 +111,12 @@ def _short(text: str, limit: int = 40) -> str:
 
 def checked_url(url: str, noun: str = "Image") -> str:
     """An http(s) URL with a well-formed host, unchanged; any other scheme is refused."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # e.g. an unclosed IPv6 bracket
+        raise InvalidArgument(
+            f"{noun} URL '{_short(url)}' does not parse; pass a full http(s)://host/path URL."
+        ) from exc
     if parts.scheme.lower() not in ("http", "https"):
         raise InvalidArgument(
             f"{noun} URL scheme '{_short(parts.scheme, 12)}://' is not allowed; use an http(s) URL, "
@@ -244,6 +251,8 @@ def too_big(label: str, size: int, max_bytes: int, noun: str = "Image") -> Inval
 
 def _open_checked(data: bytes, label: str, policy: ImagePolicy) -> Image.Image:
     """``data`` opened, verified and loaded by Pillow, refusing it before decoding if over ``max_pixels``."""
+    from PIL import Image  # Pillow loads with the first image, not with the server
+
     too_many = InvalidArgument(
         f"Image {label} has more than {policy.max_pixels:,} pixels (decompression-bomb guard); "
         "resize it before sending."
@@ -270,6 +279,8 @@ def _open_checked(data: bytes, label: str, policy: ImagePolicy) -> Image.Image:
 
 def _to_data_url(data: bytes, label: str, policy: ImagePolicy) -> str:
     """A data URL for image bytes: as they are when accepted and small enough, else re-encoded."""
+    from PIL import Image, ImageOps
+
     with _open_checked(data, label, policy) as image:
         source_format = image.format or ""
         if source_format in _MIME and max(image.size) <= policy.max_side:
