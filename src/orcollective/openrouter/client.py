@@ -44,6 +44,10 @@ log = logging.getLogger("orcollective.client")
 
 OnText = Callable[[str], Awaitable[None] | None]
 JSON_OVERHEAD_BYTES = 1 << 20  # room for the envelope around a reply of max_reply_chars
+UNSENDABLE_KEY = (
+    "OPENROUTER_API_KEY holds a space, line break, curly quote or other character no key has: "
+    "set it again, copied exactly from https://openrouter.ai/settings/keys."
+)
 
 
 class OpenRouterClient:
@@ -109,6 +113,9 @@ class OpenRouterClient:
         key = self._secret()
         if not key:
             raise ConfigError(MISSING_KEY)
+        if not key.isascii() or not key.isprintable() or " " in key:
+            # httpx would send it or fail naming the header's value (the key itself) in its logs.
+            raise ConfigError(UNSENDABLE_KEY)
         return {"Authorization": f"Bearer {key}"}
 
     # -- plain endpoints ---------------------------------------------------------------------------
