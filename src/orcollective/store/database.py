@@ -1,7 +1,8 @@
 """The run store's SQLite database: connection, migrations, transactions and recovery from corruption.
 
 Every failure surfaces as ``StoreError``. A corrupted file, found at open or by any later
-operation, is moved aside as ``<name>.corrupt-<timestamp>`` and a fresh database takes its place.
+operation, is moved aside as ``<name>.corrupt-<timestamp>`` and a fresh database takes its place;
+so is anything at its path (or its -wal or -shm path) that is not a file: a directory, a broken symlink.
 
 Concurrency: one connection shared by all threads (``check_same_thread=False``) behind a lock,
 so callers may use it through ``asyncio.to_thread``. Other processes share the file through WAL
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import sqlite3
 import threading
 import time
@@ -31,10 +33,15 @@ T = TypeVar("T")
 
 _CORRUPT_CODES = (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
 _BUSY_CODES = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+_SUFFIXES = ("", "-wal", "-shm")  # the database file and the side files SQLite keeps beside it in WAL mode
 
 
 class _Corrupt(StoreError):
-    """The database file is damaged; inside the database it triggers a rebuild."""
+    """The database file is damaged; inside the database it triggers a rebuild. ``reason`` says how."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class Database:
@@ -100,6 +107,12 @@ class Database:
 
     def _open(self, *, verify: bool) -> sqlite3.Connection:
         """Connect, moving a corrupted file aside and starting a fresh database in its place."""
+        for suffix in _SUFFIXES:
+            side = Path(f"{self.path}{suffix}")
+            if os.path.lexists(side) and not side.is_file():
+                kind = f"{side.name} is {'a directory' if side.is_dir() else 'not a file'}"
+                # A side file that is not a file held no pages: only it goes, the database stays.
+                self._move_aside(_Corrupt(f"Run store {self.path}: {kind}.", kind), (suffix,) if suffix else _SUFFIXES)
         try:
             conn = self._connect(verify=verify)
         except _Corrupt as exc:
@@ -119,7 +132,7 @@ class Database:
             conn.execute("PRAGMA synchronous = NORMAL")
             migrate(conn, self._clock)
             if verify and conn.execute("PRAGMA quick_check").fetchone()[0] != "ok":
-                raise _Corrupt(f"Run store {self.path} failed its integrity check.")
+                raise _Corrupt(f"Run store {self.path} failed its integrity check.", "failed its integrity check")
             return conn
         except BaseException as exc:
             if conn is not None:
@@ -130,7 +143,7 @@ class Database:
                 raise StoreError(f"Cannot create the run store at {self.path}: {exc}.") from exc
             raise
 
-    def _move_aside(self, cause: _Corrupt) -> None:
+    def _move_aside(self, cause: _Corrupt, suffixes: tuple[str, ...] = _SUFFIXES) -> None:
         stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(self._clock()))
         aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
         n = 0
@@ -138,18 +151,20 @@ class Database:
             n += 1
             aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}-{n}")
         try:
-            for suffix in ("", "-wal", "-shm"):
+            for suffix in suffixes:
                 with contextlib.suppress(FileNotFoundError):  # no side file, or another process won
                     Path(f"{self.path}{suffix}").rename(f"{aside}{suffix}")
         except OSError as exc:
             raise StoreError(f"{cause} Moving it aside failed ({exc}); delete it.") from exc
-        log.warning("%s Moved it to %s and started a fresh store.", cause, aside)
+        moved = f"{aside}{suffixes[0]}" if suffixes != _SUFFIXES else aside
+        fresh = "started a fresh store" if suffixes == _SUFFIXES else "kept the database"
+        log.warning("Run store %s is damaged (%s): moved it to %s and %s.", self.path, cause.reason, moved, fresh)
 
     def _translate(self, op: str, exc: sqlite3.Error) -> StoreError:
         """The StoreError for a sqlite error; ``_Corrupt`` when the file is damaged."""
         code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
         if code in _CORRUPT_CODES:
-            return _Corrupt(f"Run store {self.path} is corrupted ({exc}); delete it to start afresh.")
+            return _Corrupt(f"Run store {self.path} is corrupted ({exc}); delete it to start afresh.", str(exc))
         if code in _BUSY_CODES:
             return StoreError(
                 f"Run store {self.path} is locked by another process (waited {self._busy_timeout:g} s "
