@@ -7,8 +7,10 @@ database is skipped, a corrupted one is moved aside and rebuilt, and an unusable
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import shutil
 import sqlite3
 import uuid
 import zlib
@@ -127,12 +129,26 @@ class ModelCache:
         db = self._dir / DBNAME
         log.warning("Model cache %s is corrupted (%s); moving it aside and rebuilding.", db, exc)
         try:
-            if db.exists():
-                os.replace(db, db.with_name(DBNAME + ".corrupt"))
-            for suffix in ("-wal", "-shm"):
-                db.with_name(DBNAME + suffix).unlink(missing_ok=True)
+            if os.path.lexists(self._dir) and not self._dir.is_dir():
+                # The cache folder itself is a file or a broken link: it goes aside whole.
+                _replace(self._dir, self._dir.with_name(self._dir.name + ".corrupt"))
+                return
+            for suffix in ("", "-wal", "-shm"):  # the side files too, which may be directories
+                _replace(db.with_name(DBNAME + suffix), db.with_name(DBNAME + ".corrupt" + suffix))
         except OSError as move_error:
             log.warning("Could not move %s aside: %s", db, move_error)
+
+
+def _replace(src: Path, dst: Path) -> None:
+    """Move ``src`` (a file, a folder or a link) to ``dst``, over an earlier one; gone already is fine."""
+    if not os.path.lexists(src):
+        return  # another process moved it first
+    if dst.is_dir() and not dst.is_symlink():
+        shutil.rmtree(dst)
+    elif os.path.lexists(dst):
+        dst.unlink()
+    with contextlib.suppress(FileNotFoundError):
+        os.replace(src, dst)
 
 
 def _inode(path: Path) -> int | None:
