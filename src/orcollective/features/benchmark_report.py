@@ -9,19 +9,22 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import stat
 import time
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from ..errors import ConfigError, InvalidArgument, StoreError
+from ..errors import ConfigError, InvalidArgument, StoreError, quoted
 from ..runtime import Runtime
 from ..store.benchmarks import SavedBenchmark, get_benchmark, list_benchmarks
 from .base import Cli, Feature, Progress, Request
 from .benchmark import BenchmarkResult, images
 
 Format = Literal["md", "csv", "json", "png"]
+MAX_NAME_BYTES = 255  # a file name's limit on common file systems
 CSV_COLUMNS = (
     "rank", "contestant", "kind", "trials", "success_rate", "ttft_median_s", "ttft_p90_s", "latency_median_s",
     "latency_p90_s", "tokens_per_s", "cost_usd", "cost_per_trial_usd", "accuracy", "judge_score", "graded",
@@ -64,16 +67,15 @@ async def run(rt: Runtime, req: BenchmarkReportRequest, progress: Progress) -> B
         except StoreError as exc:
             raise ConfigError(f"Could not read saved benchmarks: {exc}") from exc
         return BenchmarkReportResult(benchmarks=[_listing(s) for s in saved], exported=None, format=None, bytes=None)
-    target = output_path(rt.output_dir, req.filename, req.format, req.benchmark_id)  # refuse before reading
+    if req.filename is not None:
+        output_path(rt.output_dir, req.filename, req.format, None)  # a bad name is refused before reading
     found = get_benchmark(rt.store, req.benchmark_id)
     if found is None or found.result is None:
-        what = f"benchmark {req.benchmark_id}" if req.benchmark_id else "any saved benchmark"
+        what = f"benchmark '{quoted(req.benchmark_id)}'" if req.benchmark_id else "saved benchmark"
         raise InvalidArgument(f"There is no {what}; run benchmark first, or call benchmark_report to list ids.")
-    if req.filename is None:
-        target = target.with_name(f"{found.id}.{req.format}")
+    target = output_path(rt.output_dir, req.filename or f"{found.id}.{req.format}", req.format, None)
     data = export(BenchmarkResult.model_validate(found.result), req.format)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
+    write_export(target, data)
     return BenchmarkReportResult(benchmarks=[_listing(found)], exported=str(target), format=req.format, bytes=len(data))
 
 
@@ -82,17 +84,48 @@ def output_path(folder: Path | None, filename: str | None, fmt: str, benchmark_i
     if folder is None:
         raise ConfigError("No output folder: set ORCOLLECTIVE_OUTPUT_DIR.")
     name = filename if filename is not None else f"{benchmark_id or 'latest'}.{fmt}"
-    if not name.strip() or "/" in name or "\\" in name or ".." in name or Path(name).is_absolute() or ":" in name:
+    if not name.strip() or any(c in name for c in "/\\:\x00") or ".." in name or Path(name).is_absolute():
         raise InvalidArgument(
-            f"filename must be a plain name inside the output folder ({folder}): no path separators, '..' or drive."
+            f"filename must be a plain name inside the output folder ({folder}); choose one without path "
+            "separators, '..', a drive or NUL."
         )
     if not name.lower().endswith(f".{fmt}"):
         name += f".{fmt}"
+    if len(name.encode()) > MAX_NAME_BYTES:
+        raise InvalidArgument(f"filename is {len(name.encode())} bytes long; use at most {MAX_NAME_BYTES}.")
     root = folder.expanduser().resolve()
     target = (root / name).resolve()
     if not target.is_relative_to(root):  # e.g. a symlink inside the folder pointing out of it
-        raise InvalidArgument(f"{name} would be written outside the output folder {root}; choose another name.")
+        raise InvalidArgument(
+            f"'{quoted(name)}' would be written outside the output folder {root}; choose another name."
+        )
     return target
+
+
+def write_export(target: Path, data: bytes) -> None:
+    """``data`` as the regular file ``target`` (created or replaced). A directory, FIFO or device there is
+    refused instead of blocking or failing, and a symlink swapped in after the path check is not followed."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"Cannot create the output folder {target.parent} ({exc.strerror}); "
+            "set ORCOLLECTIVE_OUTPUT_DIR to a folder."
+        ) from exc
+    # Flags a platform lacks count as 0 (Windows has no O_NONBLOCK or O_NOFOLLOW; only Windows has O_BINARY).
+    flags = os.O_WRONLY | os.O_CREAT
+    for extra in ("O_NONBLOCK", "O_NOFOLLOW", "O_CLOEXEC", "O_BINARY"):
+        flags |= getattr(os, extra, 0)
+    label = f"'{quoted(target.name)}' in the output folder"
+    try:
+        fd = os.open(target, flags, 0o644)
+    except OSError as exc:
+        raise InvalidArgument(f"Cannot write {label} ({exc.strerror}); choose another filename.") from exc
+    with open(fd, "wb") as out:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise InvalidArgument(f"{label} is not a regular file; choose another filename.")
+        out.truncate(0)
+        out.write(data)
 
 
 def export(result: BenchmarkResult, fmt: str) -> bytes:
