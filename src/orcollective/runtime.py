@@ -72,7 +72,7 @@ async def open_runtime(
                 log.info("%d run(s) of a stopped server marked interrupted: %s", len(interrupted), interrupted)
         except StoreError as exc:
             log.warning("could not check for interrupted runs: %s", exc)
-    roots = tuple(Path(p) for p in settings.image_roots) or (Path.cwd(),)
+    roots = tuple(Path(p) for p in settings.image_roots) or _working_directory()
     runtime = Runtime(
         client=client,
         registry=registry,
@@ -97,3 +97,11 @@ async def open_runtime(
                 log.warning("could not mark this server's running runs: %s", exc)
             store.close()
         await client.aclose()
+
+
+def _working_directory() -> tuple[Path, ...]:
+    """The default folder local images and files are read from: the working directory, unless it is a
+    file system root (GUI clients often start servers in /), which would open every file on the machine;
+    then none until ORCOLLECTIVE_FILE_ROOTS names one."""
+    cwd = Path.cwd()
+    return () if cwd.parent == cwd else (cwd,)

@@ -26,6 +26,8 @@ import io
 import json
 import logging
 import re
+import select
+import subprocess
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -40,7 +42,8 @@ from mcp import Client
 from PIL import Image
 from pydantic import BaseModel
 
-from conftest import no_wait, settings_for
+from conftest import no_wait, server_env, settings_for
+from orcollective.cli.doctor import server_params
 from orcollective.features import FEATURES, Feature
 from orcollective.mcp import build_server
 from orcollective.simulator import ScriptedModel, Simulator
@@ -407,3 +410,46 @@ def test_fuzzed_arguments(simulator, tmp_path, feature):
 
         fuzz()
         no_internal_errors(call)
+
+
+RAW_NUMBERS = ["NaN", "Infinity", "-Infinity", "1e400", "9" * 400, "-" + "9" * 400]
+
+
+def test_numbers_json_cannot_hold_over_stdio(simulator, tmp_path):
+    """A lenient client's encoder writes NaN, Infinity, 1e400 and 400-digit integers into the JSON line
+    itself: each is refused in one line naming the argument, and the server goes on answering."""
+    params = server_params(server_env(simulator, tmp_path))
+    with subprocess.Popen(
+        [params.command, *params.args], env=params.env, text=True,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    ) as server:  # fmt: skip
+        assert server.stdin is not None and server.stdout is not None and server.stderr is not None
+
+        def ask(ident: int, method: str, params: str) -> dict:
+            server.stdin.write(f'{{"jsonrpc":"2.0","id":{ident},"method":"{method}","params":{params}}}\n')
+            server.stdin.flush()
+            for _ in range(100):  # replies only, but skip anything else the server writes
+                ready, _, _ = select.select([server.stdout], [], [], CALL_TIMEOUT_S)
+                assert ready, f"no answer to {method}"
+                message = json.loads(server.stdout.readline())
+                if message.get("id") == ident:
+                    return message
+            raise AssertionError(f"no answer to {method}")
+
+        hello = {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "raw", "version": "1"}}
+        assert "result" in ask(0, "initialize", json.dumps(hello))
+        server.stdin.write('{"jsonrpc":"2.0","method":"notifications/initialized"}\n')
+        answers = {}
+        for ident, (name, raw) in enumerate(((n, r) for n in ("temperature", "max_tokens") for r in RAW_NUMBERS), 1):
+            arguments = f'{{"model":"sim/echo","prompt":"hi","{name}":{raw}}}'
+            answers[(name, raw)] = ask(ident, "tools/call", f'{{"name":"chat","arguments":{arguments}}}')["result"]
+        alive = ask(99, "tools/call", '{"name":"list_models","arguments":{"limit":1}}')["result"]
+        server.stdin.close()
+        server.wait(CALL_TIMEOUT_S)
+        log = server.stderr.read()
+    for (name, raw), result in answers.items():
+        text = " ".join(block["text"] for block in result["content"])
+        assert result["isError"] and text.startswith(f"Invalid arguments: {name}: ") and "\n" not in text, (raw, text)
+        assert len(text) < 200 and FIX_WORDS.search(text), text
+    assert not alive.get("isError") and "Traceback" not in log
+    assert simulator.calls() == 0

@@ -277,3 +277,24 @@ async def test_an_export_leaving_the_folder_is_refused(sim, tmp_path):
     assert list(outside.iterdir()) == []
     assert [p.name for p in out.iterdir() if p.is_file() and not p.is_symlink()] == []
     assert (out / "folder.md").is_dir() and not any((out / "folder.md").iterdir())
+
+
+async def test_started_in_the_file_system_root_no_local_file_is_read(sim, tmp_path, monkeypatch):
+    """Without ORCOLLECTIVE_FILE_ROOTS the working directory is the allowed root; a server started in / (as
+    GUI clients start them) reads no local file, instead of every file on the machine."""
+    (tmp_path / "ok.txt").write_text(INSIDE)
+    texts = {}
+    for cwd in (tmp_path, Path("/")):
+        monkeypatch.chdir(cwd)
+        settings = settings_for(sim, tmp_path, image_roots=[])
+        async with Client(build_server(settings, retry=no_wait())) as client:
+            for path in (str(tmp_path / "ok.txt"), "etc/passwd"):
+                since = len(sim.requests)
+                result = await client.call_tool("chat", {**base_call("chat"), "files": [path]})
+                texts[(str(cwd), path)] = (text_of(result), bool(result.is_error), sent_upstream(sim, since))
+    text, is_error, sent = texts[(str(tmp_path), str(tmp_path / "ok.txt"))]
+    assert not is_error and INSIDE in sent, text
+    for path in (str(tmp_path / "ok.txt"), "etc/passwd"):
+        text, is_error, sent = texts[("/", path)]
+        assert is_error and "outside the allowed folders (none)" in text and not sent, text
+        assert refusal_problems(text, is_error, "files") == []
