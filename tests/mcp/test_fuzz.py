@@ -17,6 +17,8 @@ After every call:
   httpx wording (``LEAKS``); and it names a fix: it holds one of ``FIX_WORDS`` (an imperative such as
   "use", "pass", "drop", "set"), and an "Invalid arguments" line names one of the tool's arguments.
 At the end no run recorded by the server ended in an internal error (a crash inside a background run).
+Over stdio, numbers JSON cannot hold (NaN, Infinity, 1e400, 400-digit integers) written raw into the line
+by a lenient client are refused the same way.
 """
 
 from __future__ import annotations
