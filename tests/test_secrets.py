@@ -9,6 +9,7 @@ short or partly masked is caught too.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -36,8 +37,10 @@ from mcp.client.streamable_http import streamable_http_client
 
 from conftest import no_wait, server_env, settings_for
 from orcollective.cli.doctor import server_params
+from orcollective.errors import OrcError
 from orcollective.features import FEATURES
 from orcollective.mcp import build_server
+from orcollective.runtime import open_runtime
 from orcollective.simulator import ScriptedModel, Simulator
 
 pytestmark = pytest.mark.e2e
@@ -272,6 +275,12 @@ async def test_every_tool_and_fault_in_memory_keeps_the_key_out_of_results_logs_
     async with Client(build_server(settings, transport=transport, retry=no_wait())) as client:
         ok, failed = await exercise(client)
     check_results(ok, failed)
+    # The account endpoints no tool reads directly: /credits, and /generation for an id it does not know.
+    async with open_runtime(settings, transport=transport, retry=no_wait()) as rt:
+        credits = await rt.client.credits()
+        with pytest.raises(OrcError) as missing:
+            await rt.client.generation_stats("gen-unknown", waits_s=())
+    assert credits["total_credits"] > 0 and leaks(json.dumps(credits)) == [] and leaks(str(missing.value)) == []
     formatter = logging.Formatter("%(levelname)s %(name)s: %(message)s")
     assert any(r.levelno == logging.DEBUG for r in caplog.records)
     for record in caplog.records:
@@ -280,7 +289,7 @@ async def test_every_tool_and_fault_in_memory_keeps_the_key_out_of_results_logs_
     assert check_folders(tmp_path) >= 3
     check_sent(transport.sent, sim.base_url)
     check_upstream(sim)
-    assert {"/api/v1/generation", "/api/v1/key", "/api/v1/models"} <= {r.path for r in sim.requests}
+    assert {"/api/v1/generation", "/api/v1/key", "/api/v1/credits", "/api/v1/models"} <= {r.path for r in sim.requests}
 
 
 @pytest.mark.parametrize(
@@ -330,6 +339,13 @@ async def test_every_tool_and_fault_over_stdio_keeps_the_key_out_of_results_stde
 
 
 # -- every CLI command ----------------------------------------------------------------------------------------
+
+
+def healthy(url: str) -> bool:
+    try:
+        return httpx.get(url + "/healthz", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 def free_port() -> int:
@@ -451,47 +467,45 @@ def test_every_cli_command_at_debug_keeps_the_key_secret(sim, tmp_path):
 
 def test_the_simulator_and_http_serve_commands_keep_the_key_secret(sim, tmp_path):
     """``serve --transport http`` at DEBUG, driven over streamable HTTP, and ``simulator``, stopped with
-    Ctrl-C and SIGTERM: neither prints the key."""
+    SIGTERM and Ctrl-C: neither prints the key."""
     env = cli_env(sim, tmp_path)
     port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "orcollective", "serve", "--transport", "http", "--port", str(port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    simulator = subprocess.Popen(
-        [sys.executable, "-m", "orcollective", "simulator", "--port", "0"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            assert server.poll() is None
-            try:
-                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+    logs = {name: tmp_path / f"{name}.log" for name in ("serve.out", "serve.err", "simulator.out", "simulator.err")}
+    with contextlib.ExitStack() as files:
+        out = {name: files.enter_context(path.open("w")) for name, path in logs.items()}
+        command = [sys.executable, "-m", "orcollective"]
+        serve = [*command, "serve", "--transport", "http", "--port", str(port)]
+        server = subprocess.Popen(serve, env=env, stdout=out["serve.out"], stderr=out["serve.err"])
+        simulator = subprocess.Popen(
+            [*command, "simulator", "--port", "0"], env=env, stdout=out["simulator.out"], stderr=out["simulator.err"]
+        )
+        try:
+            url = f"http://127.0.0.1:{port}"
+            for _ in range(300):  # up to 30 s for both to start
+                if "Ctrl-C" in logs["simulator.out"].read_text() and healthy(url):
                     break
-            except httpx.HTTPError:
+                assert server.poll() is None and simulator.poll() is None
                 time.sleep(0.1)
 
-        async def drive() -> list[Any]:
-            async with Client(streamable_http_client(url + "/mcp")) as client:
-                return [
-                    await client.call_tool("chat", {"model": "sim/echo", "prompt": "over http"}),
-                    await client.call_tool("chat", {"model": "f/402", "prompt": "over http"}),
-                    await client.call_tool("usage", {}),
-                ]
+            async def drive() -> list[Any]:
+                async with Client(streamable_http_client(url + "/mcp")) as client:
+                    return [
+                        await client.call_tool("chat", {"model": "sim/echo", "prompt": "over http"}),
+                        await client.call_tool("chat", {"model": "f/402", "prompt": "over http"}),
+                        await client.call_tool("usage", {}),
+                    ]
 
-        results = anyio.run(drive)
-        assert results[0].structured_content["text"] == "over http" and results[1].is_error
-        assert all(leaks(dumped(r)) == [] for r in results)
-        time.sleep(0.5)  # the simulator command has printed its banner
-    finally:
-        server.send_signal(signal.SIGTERM)
-        simulator.send_signal(signal.SIGINT)
-        server_out, server_err = server.communicate(timeout=30)
-        sim_out, sim_err = simulator.communicate(timeout=30)
-    assert " DEBUG " in server_err
-    assert leaks(server_out + server_err) == []
-    assert "export OPENROUTER_BASE_URL=" in sim_out and leaks(sim_out + sim_err) == []
+            results = anyio.run(drive)
+        finally:
+            server.send_signal(signal.SIGTERM)
+            simulator.send_signal(signal.SIGINT)
+            # uvicorn raises the signal again once it has shut down cleanly
+            assert server.wait(30) in (0, -signal.SIGTERM) and simulator.wait(30) == 0
+    assert results[0].structured_content["text"] == "over http" and results[1].is_error
+    assert all(leaks(dumped(r)) == [] for r in results)
+    assert " DEBUG " in logs["serve.err"].read_text()
+    assert "export OPENROUTER_BASE_URL=" in logs["simulator.out"].read_text()
+    for path in logs.values():
+        assert leaks(path.read_text()) == [], path.name
     check_folders(tmp_path)
     check_upstream(sim)
