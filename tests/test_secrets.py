@@ -379,11 +379,10 @@ def panel(flag: str, models: list[str]) -> list[str]:
 
 # Each command with arguments that work against the simulator, and the exit code it ends with.
 INSTALLED = 0 if shutil.which("uvx") else 2  # a checkout's entry launches uvx; without it install says so
-COMMANDS: list[tuple[list[str], int]] = [
+CALLING: list[tuple[list[str], int]] = [
     (["--help"], 0),
     (["--version"], 0),
     (["ask", "sim/echo", "say hello"], 0),
-    (["ask", "sim/echo", "say hello", "--json"], 0),
     (["ask", "f/402", "hello"], 1),
     (["ask", "f/midstream-error", "hello"], 1),
     (["ask", "f/slow", "hello", "--timeout-s", "1"], 1),
@@ -397,14 +396,20 @@ COMMANDS: list[tuple[list[str], int]] = [
     (["validate", CODE, *panel("-r", PANEL[:3])], 0),
     (["plan", "Legs of 3 spiders and 2 ants?", *panel("-m", PANEL[:3])], 0),
     (["select", "cheap summaries", "--count", "2"], 0),
-    (["bench", "-p", MC, "--expected", "B", *panel("-m", PANEL[:2])], 0),
     (["free", "say hello"], 0),
     (["doctor"], 0),
-    # These read what the ones above wrote.
+    (["demo"], 0),
+    (["serve", "--transport", "nonsense"], 2),
+]
+# The commands that read or write what is stored: runs, benchmarks, the ledger, the key file, client configs.
+WRITING: list[tuple[list[str], int]] = [
+    (["ask", "sim/echo", "say hello", "--json"], 0),
+    (["bench", "-p", MC, "--expected", "B", *panel("-m", PANEL[:2])], 0),
+]
+READING: list[tuple[list[str], int]] = [
     (["bench-report"], 0),
     (["bench-report", "--format", "md"], 0),
     (["usage"], 0),
-    (["usage", "--json"], 0),
     (["runs"], 0),
     (["runs", "--json", "--limit", "100"], 0),
     (["config", "table"], 0),
@@ -414,10 +419,7 @@ COMMANDS: list[tuple[list[str], int]] = [
     (["install", "claude-desktop"], INSTALLED),
     (["install", "codex"], INSTALLED),
     (["uninstall", "cursor"], 0),
-    (["demo"], 0),
-    (["serve", "--transport", "nonsense"], 2),
 ]
-READERS = 20  # COMMANDS[READERS:] read what the ones before wrote
 
 
 def check_output(args: list[str], done: subprocess.CompletedProcess, code: int = 0) -> None:
@@ -432,22 +434,37 @@ def run_all(commands: list[list[str]], env: dict[str, str]) -> list[subprocess.C
         return list(pool.map(lambda args: run_cli(args, env), commands))
 
 
-def test_every_cli_command_at_debug_keeps_the_key_secret(sim, tmp_path):
-    """Each command at DEBUG against the simulator: the key is in no output, no file it writes (the key
-    file aside), and upstream only in the Authorization header."""
+def run_checked(
+    commands: list[tuple[list[str], int]], env: dict[str, str]
+) -> dict[tuple[str, ...], subprocess.CompletedProcess]:
+    """Run ``commands`` two at a time; each exits as expected, with no key in what it printed."""
+    done = run_all([args for args, _ in commands], env)
+    for (args, code), finished in zip(commands, done, strict=True):
+        check_output(args, finished, code)
+    return {tuple(args): finished for (args, _), finished in zip(commands, done, strict=True)}
+
+
+def test_every_calling_cli_command_at_debug_keeps_the_key_secret(sim, tmp_path):
+    """Each command that asks models, at DEBUG against the simulator, faults included: the key is in no
+    output and no file, and upstream only in the Authorization header."""
     env = cli_env(sim, tmp_path)
-    outputs = {}
-    for batch in (COMMANDS[:READERS], COMMANDS[READERS:]):
-        for (args, code), done in zip(batch, run_all([args for args, _ in batch], env), strict=True):
-            check_output(args, done, code)
-            outputs[tuple(args)] = done
-    assert outputs[("ask", "sim/echo", "say hello")].stdout.startswith("say hello")
-    assert "\nDEBUG " in "\n" + outputs[("ask", "sim/echo", "say hello")].stderr
-    listed = json.loads(outputs[("runs", "--json", "--limit", "100")].stdout)["runs"]
-    assert len(listed) >= 10
-    details = [["runs", run["id"], "--details", "--json"] for run in listed[:6]]
-    for args, done in zip(details, run_all(details, env), strict=True):
-        check_output(args, done)
+    outputs = run_checked(CALLING, env)
+    asked = outputs[("ask", "sim/echo", "say hello")]
+    assert asked.stdout.startswith("say hello") and "\nDEBUG " in "\n" + asked.stderr
+    assert check_folders(tmp_path) >= 3
+    check_upstream(sim)
+
+
+def test_every_storing_cli_command_at_debug_keeps_the_key_secret(sim, tmp_path):
+    """The commands that read and write what is stored (runs with their generation stats, benchmarks, the
+    ledger, client configs, the key file): the key is in no output and no file but the key file."""
+    env = cli_env(sim, tmp_path)
+    run_checked(WRITING, env)
+    listed = json.loads(run_checked(READING, env)[("runs", "--json", "--limit", "100")].stdout)["runs"]
+    assert {run["tool"] for run in listed} == {"chat", "benchmark"}
+    details = run_checked([(["runs", run["id"], "--details", "--json"], 0) for run in listed], env)
+    generations = [c.get("generation") for d in details.values() for c in json.loads(d.stdout)["calls"]]
+    assert any(g and "error" not in g for g in generations)  # /generation was asked and answered
     # The key set with `config set api-key` is read from the user config file, and kept only there.
     keyless = {k: v for k, v in env.items() if k != "OPENROUTER_API_KEY"}
     stored = run_cli(["config", "set", "api-key", KEY], keyless)
