@@ -111,26 +111,28 @@ async def call(client: Client, tool: str, arguments: dict) -> bool:
 
 async def memory(client: Client, pid: int, checkpoints: list[int]) -> dict:
     calls = list(mix(ZERO).values())
-    samples, errors, done = [], 0, 0
+    samples, failed, done = [], 0, 0
     started = time.perf_counter()
     for checkpoint in checkpoints:
         while done < checkpoint:
             tool, arguments = calls[done % len(calls)]
-            errors += not await call(client, tool, arguments)
+            failed += not await call(client, tool, arguments)
             done += 1
         samples.append({"calls": done, "rss_mb": rss_mb(pid), "elapsed_s": round(time.perf_counter() - started, 1)})
     first, last = samples[0], samples[-1]
     growth = round(last["rss_mb"] - first["rss_mb"], 1)
+    at = {sample["calls"]: sample["rss_mb"] for sample in samples}
     return {
         "sequential_calls": last["calls"],
-        "first_calls": first["calls"],
-        "rss_after_first_calls_mb": first["rss_mb"],
-        "rss_after_all_calls_mb": last["rss_mb"],
+        "rss_after_100_mb": at.get(100),
+        "rss_after_1000_mb": at.get(1000),
+        "growth_from_calls": first["calls"],
+        "growth_to_calls": last["calls"],
         "growth_mb": growth,
         "growth_per_1000_calls_mb": round(growth / (last["calls"] - first["calls"]) * 1000, 1),
         "goal_mb": MEMORY_GOAL_MB,
         "within_goal": growth <= MEMORY_GOAL_MB,
-        "errors": errors,
+        "failed": failed,
         "checkpoints": samples,
     }
 
@@ -143,13 +145,13 @@ async def concurrent(client: Client, sim: SimProcess, latencies: dict[str, float
     for tool, arguments in kinds.values():  # warm-up: catalog, store, connections
         await call(client, tool, arguments)
     singles: dict[str, dict[str, Any]] = {}
-    errors = 0
+    failed = 0
     for name, (tool, arguments) in kinds.items():
         walls, upstream = [], 0
         for _ in range(repeats):
             sim.reset()
             started = time.perf_counter()
-            errors += not await call(client, tool, arguments)
+            failed += not await call(client, tool, arguments)
             walls.append(time.perf_counter() - started)
             upstream = sim.calls()
         singles[name] = {"tool": tool, "single_median_s": round(median(walls), 3), "upstream_requests": upstream}
@@ -163,7 +165,7 @@ async def concurrent(client: Client, sim: SimProcess, latencies: dict[str, float
         started = time.perf_counter()
         results = await asyncio.gather(*(call(client, tool, arguments) for tool, arguments in batch))
         walls.append(time.perf_counter() - started)
-        errors += results.count(False)
+        failed += results.count(False)
         upstreams.append(sim.calls())
         busy.append(sum(sim.calls(model) * latency for model, latency in latencies.items()))
         in_flight.append(sim.max_concurrency)
@@ -195,7 +197,7 @@ async def concurrent(client: Client, sim: SimProcess, latencies: dict[str, float
         "ratio_to_slowest_single": ratio(wall, slowest_s),
         "ratio_to_queueing_floor": ratio(wall, median(busy) / LIMIT),
         "simulator_max_concurrency": max(in_flight),
-        "errors": errors,
+        "failed": failed,
     }
 
 
@@ -226,7 +228,7 @@ def report(figures: dict) -> None:
             ["ratio wall / slowest single", conc["ratio_to_slowest_single"]],
             ["ratio wall / (total scripted latency / limit)", conc["ratio_to_queueing_floor"]],
             ["most requests in flight at the simulator", conc["simulator_max_concurrency"]],
-            ["error results", conc["errors"]],
+            ["failed calls", conc["failed"]],
         ],
     )
     mem = figures["memory"]
@@ -236,9 +238,9 @@ def report(figures: dict) -> None:
         [[c["calls"], c["rss_mb"], c["elapsed_s"]] for c in mem["checkpoints"]],
     )
     print(
-        f"   growth from {mem['first_calls']} to {mem['sequential_calls']} calls: {mem['growth_mb']} MB "
+        f"   growth from {mem['growth_from_calls']} to {mem['growth_to_calls']} calls: {mem['growth_mb']} MB "
         f"(goal <= {mem['goal_mb']:g} MB: {'met' if mem['within_goal'] else 'NOT met'}); "
-        f"{mem['growth_per_1000_calls_mb']} MB per 1,000 calls; error results {mem['errors']}"
+        f"{mem['growth_per_1000_calls_mb']} MB per 1,000 calls; failed calls {mem['failed']}"
     )
     print(f"   RSS after the concurrent batches: {figures['rss_after_concurrent_mb']} MB")
 
