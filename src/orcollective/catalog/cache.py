@@ -16,12 +16,12 @@ import uuid
 import zlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
-
-from diskcache import Cache, JSONDisk, Timeout
-from diskcache.core import DBNAME
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..private import private_file
+
+if TYPE_CHECKING:
+    from diskcache import Cache
 
 T = TypeVar("T")
 
@@ -97,6 +97,9 @@ class ModelCache:
             return None
 
     def _open(self) -> Cache:
+        from diskcache import Cache, JSONDisk  # loads with the first catalog read, not with the server
+        from diskcache.core import DBNAME
+
         db = self._dir / DBNAME
         if self._cache is not None and self._inode != _inode(db):
             # Another process moved a corrupted database aside and rebuilt it: follow it there.
@@ -110,6 +113,8 @@ class ModelCache:
     def _run(self, op: Callable[[Cache], T], default: T) -> T:
         # Try as is, then on a new connection (another process may have rebuilt the database),
         # then on a rebuilt database; after that, run without the disk.
+        from diskcache import Timeout
+
         error: Exception | None = None
         for attempt in range(3):
             try:
@@ -126,6 +131,8 @@ class ModelCache:
         return default
 
     def _move_aside(self, exc: Exception) -> None:
+        from diskcache.core import DBNAME
+
         db = self._dir / DBNAME
         log.warning("Model cache %s is corrupted (%s); moving it aside and rebuilding.", db, exc)
         try:

@@ -10,10 +10,14 @@ import io
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-
-from PIL import Image, ImageDraw, ImageFont
+from typing import TYPE_CHECKING
 
 from .benchmarking import ContestantRow
+
+if TYPE_CHECKING:
+    from PIL import Image, ImageDraw, ImageFont
+
+    Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 
 WIDTH = 1260
 LABEL_W = 250
@@ -29,8 +33,6 @@ MUTED = (108, 117, 125)
 BARS = ((66, 133, 244), (52, 168, 83), (251, 140, 0))  # latency, cost, quality
 PANEL_TINT = (255, 244, 214)
 TTFT = (219, 68, 55)
-
-Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,8 @@ METRICS = (
 
 def render_chart(rows: Sequence[ContestantRow], title: str, subtitle: str = "") -> bytes:
     """The PNG bytes of the chart for ``rows`` (already ranked)."""
+    from PIL import Image, ImageDraw  # Pillow loads with the first chart, not with the server
+
     height = TOP + ROW_H * max(len(rows), 1) + BOTTOM
     image = Image.new("RGB", (WIDTH, height), "white")
     draw = ImageDraw.Draw(image)
@@ -161,6 +165,8 @@ def _fit(draw: ImageDraw.ImageDraw, text: str, font: Font, width: int) -> str:
 
 
 def _font(size: int) -> Font:
+    from PIL import ImageFont
+
     try:
         return ImageFont.load_default(size=size)
     except (ImportError, OSError):  # Pillow without FreeType: the fixed bitmap font

@@ -8,7 +8,6 @@ import time
 from typing import Annotated, Any, Literal
 
 import anyio
-from jsonschema import Draft202012Validator
 from pydantic import AfterValidator, BaseModel, Field, WithJsonSchema, field_validator, model_validator
 
 from ..catalog import ModelInfo, with_cost
@@ -200,6 +199,8 @@ def _parse_json(text: str, response_format: dict) -> tuple[Any, str | None]:
         return None, "the reply is not valid JSON even after repair; pick a model with structured outputs"
     schema = (response_format.get("json_schema") or {}).get("schema")
     if schema is not None:
+        from jsonschema import Draft202012Validator  # loads with the first structured reply, not the server
+
         problem = next(iter(Draft202012Validator(schema).iter_errors(value)), None)
         if problem is not None:
             where = "/".join(str(p) for p in problem.absolute_path) or "the top level"

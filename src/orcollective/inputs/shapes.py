@@ -7,7 +7,6 @@ from __future__ import annotations
 import math
 from typing import Any, Literal
 
-from jsonschema import Draft202012Validator, SchemaError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 MODEL_ID_CHARS = 200
@@ -171,6 +170,8 @@ def _check(model: type[BaseModel], value: Any, where: str = "") -> Any:
 
 def _schema_ok(schema: dict, where: str) -> None:
     """``schema`` is a valid JSON Schema (checked before anything is sent)."""
+    from jsonschema import Draft202012Validator, SchemaError  # loads with the first schema, not the server
+
     try:
         Draft202012Validator.check_schema(schema)
     except SchemaError as exc:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-
-import tenacity
-from tenacity import AsyncRetrying, RetryCallState
+from typing import TYPE_CHECKING
 
 from ..errors import RateLimited, UpstreamError
+
+if TYPE_CHECKING:
+    from tenacity import AsyncRetrying, RetryCallState
 
 log = logging.getLogger("orcollective.retry")
 
@@ -36,10 +37,15 @@ class RetryPolicy:
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, RateLimited) and exc.retry_after is not None:
             return min(max(exc.retry_after, 0.0), self.max_wait_s)
+        import tenacity
+
         backoff = tenacity.wait_random_exponential(multiplier=self.initial_s, max=self.max_wait_s)
         return backoff(state)
 
     def retrying(self) -> AsyncRetrying:
+        import tenacity  # loads with the first call upstream, not with the server
+        from tenacity import AsyncRetrying
+
         return AsyncRetrying(
             retry=tenacity.retry_if_exception(is_retryable),
             stop=tenacity.stop_after_attempt(self.attempts) | tenacity.stop_after_delay(self.total_s),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import inspect
 import json
-import logging
 import sys
 from typing import Annotated, Any
 
@@ -26,6 +25,8 @@ from .install import register_install
 from .live import LiveProgress
 from .options import flag_names, parameters
 from .render import render
+from .serve import read_settings, say, setup_logging
+from .serve import serve as run_server
 
 
 class _Typer(typer.Typer):
@@ -60,27 +61,12 @@ out = Console()
 err = Console(stderr=True)
 
 
-def say(markup: str) -> None:
-    """One line on stderr, wrapped by the terminal rather than broken by us (it stays one line in a log)."""
-    err.print(markup, soft_wrap=True, highlight=False)
-
-
 def load_settings(**overrides: Any) -> Settings:
     """Settings from the environment, or one line naming the bad variable and exit 2."""
-    try:
-        return Settings(**{k: v for k, v in overrides.items() if v is not None})
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "settings"
-        say(f"[red]Error:[/] invalid setting {where}: {escape(first['msg'])} (check ORCOLLECTIVE_{where.upper()}).")
-        raise typer.Exit(USAGE) from exc
-
-
-def setup_logging(level: str, *, timestamps: bool = True) -> None:
-    """Logs go to stderr: in stdio mode stdout belongs to the MCP protocol. A command a person runs
-    logs without timestamps; a server logs with them."""
-    fmt = "%(asctime)s %(levelname)s %(name)s: %(message)s" if timestamps else "%(levelname)s %(name)s: %(message)s"
-    logging.basicConfig(level=level, stream=sys.stderr, format=fmt, force=True)
+    settings = read_settings(**overrides)
+    if settings is None:
+        raise typer.Exit(USAGE)
+    return settings
 
 
 def all_flags(feature: Feature) -> dict[str, str]:
@@ -194,22 +180,7 @@ def serve(
     allowed_origin: Annotated[list[str] | None, typer.Option(help="Extra Origin allowed for http")] = None,
 ) -> None:
     """Run the MCP server (stdio by default)."""
-    from ..mcp import build_server
-
-    if transport not in ("stdio", "http"):
-        say("[red]Error:[/] --transport must be stdio or http (see orcollective serve --help)")
-        raise typer.Exit(USAGE)
-    settings = load_settings()
-    setup_logging(settings.log_level)
-    server = build_server(settings)
-    if not settings.has_key:
-        logging.getLogger("orcollective").warning("OPENROUTER_API_KEY is not set: tools will say how to set it")
-    if transport == "stdio":
-        server.run("stdio")
-    else:
-        from ..mcp.http import run_http
-
-        raise typer.Exit(run_http(server, settings, host, port, token, allowed_host or (), allowed_origin or ()))
+    raise typer.Exit(run_server(transport, host, port, token, allowed_host or (), allowed_origin or ()))
 
 
 for _feature in FEATURES:
