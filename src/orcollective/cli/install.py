@@ -252,8 +252,8 @@ MEANINGS = {
     "base_url": "any OpenAI-compatible base URL",
     "cache_dir": "model catalog cache", "data_dir": "run store (`runs.sqlite3`)",
     "output_dir": "the only folder exports are written to",
-    "image_roots": "folders `images` and `files` may be read from (comma list; default: the working directory; "
-    "ORCOLLECTIVE_IMAGE_ROOTS also works)",
+    "image_roots": "folders `images` and `files` may be read from (comma list; default: the working directory, "
+    "none when that is `/`; ORCOLLECTIVE_IMAGE_ROOTS also works)",
     "default_models": "the consensus panel when none is given (comma list)",
     "aggregator_model": "for `synthesize` and `judge` (default: first panel model)",
     "request_timeout_s": "one HTTP request", "connect_timeout_s": "connecting to the API",
