@@ -124,9 +124,11 @@ def serve_options(args: Sequence[str]) -> dict[str, Any] | None:
 
 
 def serve_plain(options: dict[str, Any]) -> int:
-    """``serve(**options)`` as the command runs it: Ctrl-C ends it with a new line on stderr and exit 130."""
+    """``serve(**options)`` as the Typer command ends: exit 130 on Ctrl-C (and on EOFError, after a new line)."""
     try:
         return serve(**options)
-    except (EOFError, KeyboardInterrupt):
+    except KeyboardInterrupt:
+        return INTERRUPTED
+    except EOFError:
         print(file=sys.stderr)
         return INTERRUPTED
