@@ -124,3 +124,23 @@ async def test_mcp_tool_picks_from_the_free_catalog(tmp_path) -> None:
     assert not result.is_error, result.content[0].text
     assert len(body["models"]) == 3 and set(body["models"]) <= free_ids
     assert result.structured_content["model"] in body["models"]
+
+
+async def test_the_result_names_its_run(simulator, tmp_path):
+    """free_chat's result carries the run id the store holds it under, like every tool that records a run."""
+    from mcp import Client
+
+    from conftest import no_wait, settings_for
+    from orcollective.mcp import build_server
+    from orcollective.store import RunStore
+
+    settings = settings_for(simulator, tmp_path)
+    async with Client(build_server(settings, retry=no_wait())) as client:
+        result = await client.call_tool("free_chat", {"prompt": "hello"})
+    assert not result.is_error, result.content
+    run_id = result.structured_content["run_id"]
+    store = RunStore(settings.store_path)
+    try:
+        assert store.get_run(run_id)["tool"] == "free_chat"
+    finally:
+        store.close()

@@ -21,7 +21,7 @@ from ..openrouter import Completion
 from ..runtime import Runtime
 from ..store import RunRecorder, RunStore
 from ..store import free_models as memory
-from .base import Cli, Feature, Progress, Request
+from .base import Cli, Feature, Progress, Request, closing_lines
 from .chat import TokenUsage
 
 MAX_ROUNDS = 3  # requests sent before giving up (each with its own fallback list)
@@ -66,6 +66,7 @@ class FreeChatResult(BaseModel):
     latency_s: float
     ttft_s: float | None
     quota: Quota
+    run_id: str | None
     notes: list[str]
 
 
@@ -115,7 +116,7 @@ async def run(rt: Runtime, req: FreeChatRequest, progress: Progress) -> FreeChat
             recorder.call(served, completion, role="single")
             recorder.finish("done", cost_usd=completion.cost_usd)
             quota.used_today += 1
-            return _result(completion, attempts, quota, [*notes, *recorder.notes])
+            return _result(completion, attempts, quota, [*notes, *recorder.notes], recorder.run_id)
     except (OrcError, asyncio.CancelledError) as exc:
         recorder.finish("cancelled" if isinstance(exc, asyncio.CancelledError) else "error", error=str(exc))
         raise
@@ -221,7 +222,9 @@ def _guard(action, store: RunStore | None, default):
         return default
 
 
-def _result(c: Completion, attempts: list[Attempt], quota: Quota, notes: list[str]) -> FreeChatResult:
+def _result(
+    c: Completion, attempts: list[Attempt], quota: Quota, notes: list[str], run_id: str | None
+) -> FreeChatResult:
     return FreeChatResult(
         text=c.text,
         model=c.model,
@@ -235,6 +238,7 @@ def _result(c: Completion, attempts: list[Attempt], quota: Quota, notes: list[st
         latency_s=round(c.latency_s, 3),
         ttft_s=round(c.ttft_s, 3) if c.ttft_s is not None else None,
         quota=quota,
+        run_id=run_id,
         notes=notes,
     )
 
@@ -245,7 +249,7 @@ def summary(r: FreeChatResult) -> str:
     lines = [r.text, "", f"[{r.model} · {r.latency_s:.2f}s · free requests today {r.quota.used_today}{limit}]"]
     if len(r.attempts) > 1:
         lines.append(f"tried: {tried}")
-    lines.extend(f"note: {n}" for n in r.notes)
+    lines += closing_lines(r.notes, r.run_id)
     return "\n".join(lines)
 
 
