@@ -4,7 +4,9 @@ it replaces, a bare MCP SDK server and ``python -c pass``; and what this tree im
 Each row is a fresh process that gets ``initialize``, ``notifications/initialized`` and ``tools/list`` as
 JSON-RPC lines on stdin; its time runs from the spawn to the ``tools/list`` reply read back. The rows take
 turns (the order rotates every round), so a busy moment of a shared machine falls on all of them; the
-figure is the median of each row's spawns, and the ratios are of those medians.
+figure is the median of each row's spawns, and the ratios are of those medians. Beside the wall time
+stands the CPU time the process had used when its tools/list reply was read (``/proc``, Linux), which
+other work on a shared machine disturbs less.
 
 - ``current``: this tree's ``src``; ``baseline``: another tree's ``src`` (``--baseline-src DIR``, or
   ``--baseline-rev REV`` to export ``src`` of a commit of this repository with ``git archive``), both run
@@ -16,7 +18,7 @@ The main figures run with a warm bytecode cache (compiled once into a temporary 
 before timing), as an installed package starts after its first run; the full run also times every row
 without bytecode (``no_bytecode``: every module compiled from source, as on a first start). Then one
 start of each server under ``python -X importtime`` gives the largest cumulative imports of this tree
-and which heavy packages each server loads before it answers.
+and which heavy packages each server loads (start-up, tools/list, exit at the end of its input).
 
     uv run python bench/startup.py [--quick] [--out PATH] [--baseline-src DIR | --baseline-rev REV]
 """
@@ -201,6 +203,10 @@ def ratios(found: dict[str, dict], key: str = "median_s") -> dict[str, float | N
         "bare_to_baseline": ratio(bare, baseline) if bare and baseline else None,
         "current_to_bare": ratio(current, bare) if current and bare else None,
         "python_to_baseline": ratio(python, baseline) if python and baseline else None,
+        # The time a server takes beyond a bare SDK server: this tree's, over the baseline's.
+        "above_bare_current_to_baseline": (
+            ratio(current - bare, baseline - bare) if current and baseline and bare and baseline > bare else None
+        ),
     }
 
 
@@ -233,6 +239,16 @@ def importtime(commands: dict, base_env: dict[str, str], workdir: Path) -> dict[
         spawn([command[0], "-X", "importtime", *command[1:]], {**base_env, **extra}, stderr_to=log)
         found[name] = parse_importtime(log.read_text(errors="replace"))
     return found
+
+
+def top(lines: list[dict], key: str, n: int = 10) -> list[dict]:
+    """The ``n`` largest by ``key``, each module once (a package re-entered by a submodule's import is
+    printed twice by ``-X importtime``)."""
+    largest: dict[str, dict] = {}
+    for line in lines:
+        if line["module"] not in largest or line[key] > largest[line["module"]][key]:
+            largest[line["module"]] = line
+    return sorted(largest.values(), key=lambda i: -i[key])[:n]
 
 
 def heavy_modules(imports: dict[str, list[dict]]) -> dict[str, dict[str, bool]]:
@@ -283,7 +299,8 @@ def report(figures: dict) -> None:
         for what, r in (("wall", part["ratios"]), ("CPU", part["cpu_ratios"])):
             print(
                 f"   {what}: current/baseline {r['current_to_baseline']} (goal <= {GOAL}), "
-                f"bare/baseline {r['bare_to_baseline']}, current/bare {r['current_to_bare']}"
+                f"bare/baseline {r['bare_to_baseline']}, current/bare {r['current_to_bare']}; "
+                f"time beyond a bare server, current/baseline {r['above_bare_current_to_baseline']}"
             )
     if figures["baseline_note"]:
         print(f"   {figures['baseline_note']}")
@@ -292,9 +309,14 @@ def report(figures: dict) -> None:
         ["module", "cumulative ms", "self ms"],
         [[i["module"], i["cumulative_ms"], i["self_ms"]] for i in figures["importtime_top"]],
     )
+    table(
+        "this package's modules with the most import time of their own (self ms: excluding what they import)",
+        ["module", "self ms", "cumulative ms"],
+        [[i["module"], i["self_ms"], i["cumulative_ms"]] for i in figures["importtime_top_own_self"]],
+    )
     servers = list(figures["importtime_total_ms"])
     table(
-        "heavy packages loaded before tools/list is answered",
+        "heavy packages each server loads (start-up, tools/list, exit)",
         ["package", *servers],
         [[module, *("yes" if seen[s] else "-" for s in servers)] for module, seen in figures["heavy_modules"].items()],
     )
@@ -344,7 +366,10 @@ def main() -> None:
                 "cpu_ratios": ratios(part, "cpu_median_s"),
             }
         imports = importtime(commands, warm, workdir)
-        figures["importtime_top"] = sorted(imports["current"], key=lambda i: -i["cumulative_ms"])[:10]
+        figures["importtime_top"] = top(imports["current"], "cumulative_ms")
+        figures["importtime_top_own_self"] = top(
+            [i for i in imports["current"] if i["module"].startswith("orcollective")], "self_ms"
+        )
         figures["importtime_total_ms"] = {
             name: round(sum(i["cumulative_ms"] for i in lines if i["depth"] == 0), 1) for name, lines in imports.items()
         }
