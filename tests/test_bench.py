@@ -161,3 +161,26 @@ def test_load_quick(tmp_path: Path) -> None:
     assert mem["rss_after_100_mb"] == mem["checkpoints"][-1]["rss_mb"] > 10 and mem["rss_after_1000_mb"] is None
     assert (mem["growth_from_calls"], mem["growth_to_calls"]) == (20, 100)
     assert mem["growth_mb"] == round(mem["rss_after_100_mb"] - mem["checkpoints"][0]["rss_mb"], 1)
+
+
+def test_startup_quick(tmp_path: Path) -> None:
+    figures, stdout = run_quick("startup", tmp_path)
+    assert figures["quick"] is True and figures["n"] == 1
+    assert "tools/list answered" in stdout
+
+    current, bare, python = figures["current"], figures["bare"], figures["python"]
+    assert current["tools"] > bare["tools"] == 1
+    assert 0 < current["initialize_median_s"] <= current["median_s"] < 120
+    assert 0 < python["median_s"] < bare["median_s"]
+    assert figures["ratios"]["current_to_bare"] > 0
+    # No baseline tree given: its row and the ratios to it are absent, and the report says why.
+    assert figures["baseline"] is None and figures["within_goal"] is None
+    assert figures["ratios"]["current_to_baseline"] is None and "--baseline-src" in figures["baseline_note"]
+
+    top = figures["importtime_top"]
+    assert len(top) == 10 and len({i["module"] for i in top}) == 10
+    assert all(i["cumulative_ms"] >= i["self_ms"] >= 0 for i in top)
+    assert [i["cumulative_ms"] for i in top] == sorted((i["cumulative_ms"] for i in top), reverse=True)
+    assert all(i["module"].startswith("orcollective") for i in figures["importtime_top_own_self"])
+    assert figures["heavy_modules"]["PIL"] == {"current": False, "bare": False}
+    assert figures["heavy_modules"]["uvicorn"]["bare"] is True  # the SDK's own
