@@ -98,12 +98,11 @@ async def test_a_hundred_concurrent_mixed_calls_on_one_session_all_complete_and_
     # a moment after the client has read the reply and handed its slot on, so a hand-off can count twice.
     assert LIMIT <= simulator.max_concurrency < 2 * LIMIT
     assert simulator.calls() > 2 * CALLS  # the collective calls fanned out behind it
-    # Each result names its run (free_chat's does not: its runs are counted instead).
-    named = [r.structured_content.get("run_id") for (_, _, records), r in zip(calls, results, strict=True) if records]
-    run_ids = [run_id for run_id in named if run_id is not None]
-    assert len(run_ids) == len(set(run_ids)) == sum(tool != "free_chat" for tool, _, records in calls if records)
+    # Each result of a tool that records a run names it, once, and the store holds exactly those runs.
+    run_ids = [r.structured_content["run_id"] for (_, _, records), r in zip(calls, results, strict=True) if records]
+    assert None not in run_ids and len(run_ids) == len(set(run_ids)) == sum(records for _, _, records in calls)
     stored = store_runs(tmp_path)
-    assert set(run_ids) <= {run_id for run_id, _, _ in stored}
+    assert set(run_ids) == {run_id for run_id, _, _ in stored}
     assert len(stored) == len({run_id for run_id, _, _ in stored}) == sum(records for _, _, records in calls)
     assert Counter(tool for _, tool, _ in stored) == Counter(tool for tool, _, records in calls if records)
     assert Counter(status for _, _, status in stored) == {"done": len(stored)}

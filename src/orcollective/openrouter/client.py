@@ -84,16 +84,30 @@ class OpenRouterClient:
         if app_title:
             headers["X-Title"] = app_title
             headers["X-OpenRouter-Title"] = app_title
-        self._http = httpx.AsyncClient(
+        # The HTTP client (and its TLS context, the slow part) is made at the first request, not at start-up:
+        # a server answers initialize and tools/list before it has asked OpenRouter anything.
+        self._make_http = lambda: httpx.AsyncClient(
             base_url=self.base_url,
             headers=headers,
             timeout=httpx.Timeout(timeout_s, connect=connect_timeout_s),
             limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
             transport=transport,
         )
+        self._made: httpx.AsyncClient | None = None
+        self._closed = False
+
+    @property
+    def _http(self) -> httpx.AsyncClient:
+        if self._made is None:
+            if self._closed:
+                raise RuntimeError("the OpenRouter client is closed")
+            self._made = self._make_http()
+        return self._made
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        self._closed = True
+        if self._made is not None:
+            await self._made.aclose()
 
     async def __aenter__(self) -> OpenRouterClient:
         return self
