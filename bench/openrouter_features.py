@@ -1,10 +1,11 @@
 """OpenRouter features through chat and the collective tools: for each one, the argument, what reached the
 simulator (an excerpt of the request bodies or headers) and what the result shows; plus the tools/list size,
-and with ``--before-src DIR`` the size of another checkout's tools/list beside it.
+and with ``--before-src DIR`` (or ``--before-rev REV``, a commit of this repository) the size of another
+tree's tools/list beside it.
 
 Every row is one real call: the in-memory MCP client -> the server -> the loopback simulator over HTTP.
 
-    uv run python bench/openrouter_features.py [--before-src /path/to/old/checkout/src]
+    uv run python bench/openrouter_features.py [--before-src /path/to/old/checkout/src | --before-rev REV]
 """
 
 from __future__ import annotations
@@ -271,6 +272,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a fast smoke version (a few seconds)")
     parser.add_argument("--out", type=Path, default=OUT_DIR / "openrouter_features.json", help="the JSON figures")
     parser.add_argument("--before-src", type=Path, default=None, help="also size this checkout's tools/list")
+    parser.add_argument("--before-rev", default=None, help="or a commit of this repository to take src from")
     args = parser.parse_args()
     from orcollective.simulator import ScriptedModel, Simulator
 
@@ -286,7 +288,11 @@ def main() -> None:
         rows = asyncio.run(run_cases(sim, workdir))
         collective = asyncio.run(run_collective(sim, workdir))
         size = asyncio.run(tools_list_size(sim, workdir))
-    before = size_of_tree(args.before_src) if args.before_src else None
+        if args.before_src is None and args.before_rev:
+            from startup import export_src
+
+            args.before_src = export_src(args.before_rev, workdir / "before")
+        before = size_of_tree(args.before_src) if args.before_src else None
     table("OpenRouter features through chat", ["feature", "argument", "request (excerpt)", "result shows"],
           [[r["feature"], r["argument"], r["request"], r["result"]] for r in rows])  # fmt: skip
     table("OpenRouter features through the collective tools (the openrouter argument)",
@@ -294,11 +300,11 @@ def main() -> None:
           [[r["feature"], r["tool"], r["argument"], r["request"], r["result"]] for r in collective])  # fmt: skip
     table("tools/list size (characters, every tool on)", list(size), [list(size.values())])
     if before is not None:
-        table(f"tools/list size of {args.before_src} (before) and this tree (after)", ["", *before],
+        table(f"tools/list size of {args.before_rev or args.before_src} (before) and this tree (after)", ["", *before],
               [["before", *before.values()], ["after", *(size[k] for k in before)]])  # fmt: skip
     write_json(args.out, {"quick": args.quick, "machine": machine(), "features": rows, "collective": collective,
                           "tools_list": size, "tools_list_before": before,
-                          "before_src": str(args.before_src) if args.before_src else None})  # fmt: skip
+                          "before_src": args.before_rev or (args.before_src and str(args.before_src))})  # fmt: skip
 
 
 if __name__ == "__main__":

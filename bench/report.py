@@ -27,6 +27,10 @@ from _common import OUT_DIR  # noqa: E402
 from sections import SECTIONS, fmt, table  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
+# The trees the report compares this one with (commits of this repository): start-up against the server as it
+# was before its imports were made lazy, tools/list against it before the collective tools took OpenRouter's
+# options.
+BASELINE_REV, BEFORE_REV = "292d233", "633e445"
 # script, what it measures (its arguments come from the command line of this script)
 SCRIPTS = {
     "startup": "spawn to tools/list against the release it replaces, import times",
@@ -117,8 +121,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="run the scripts' smoke versions")
     parser.add_argument("--from", dest="source", type=Path, default=None, help="render from these JSON figures")
     parser.add_argument("--out", type=Path, default=None, help="the report (default BENCHMARKS.md at the root)")
-    parser.add_argument("--baseline-src", type=Path, default=None, help="startup: the release it replaces (src)")
-    parser.add_argument("--before-src", type=Path, default=None, help="openrouter_features: an older tools/list")
+    parser.add_argument("--baseline-rev", default=BASELINE_REV, help="startup: the tree it is measured against")
+    parser.add_argument("--before-rev", default=BEFORE_REV, help="openrouter_features: an older tools/list")
     args = parser.parse_args()
     out = args.out or (OUT_DIR / "BENCHMARKS.quick.md" if args.quick else ROOT / "BENCHMARKS.md")
     took = None
