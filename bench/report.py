@@ -130,17 +130,13 @@ def main() -> None:
     if folder is None:
         folder = OUT_DIR / ("report-quick" if args.quick else "report")
         folder.mkdir(parents=True, exist_ok=True)
-        extra = {}
-        if args.baseline_src:
-            extra["startup"] = ["--baseline-src", str(args.baseline_src)]
-        if args.before_src:
-            extra["openrouter_features"] = ["--before-src", str(args.before_src)]
+        extra = {
+            "startup": ["--baseline-rev", args.baseline_rev],
+            "openrouter_features": ["--before-rev", args.before_rev],
+        }
         took = run_scripts(folder, args.quick, extra)
-    command = "uv run python bench/report.py" + "".join(
-        f" {flag} {value}"
-        for flag, value in (("--baseline-src", args.baseline_src), ("--before-src", args.before_src))
-        if value  # fmt: skip
-    )
+    changed = [("--baseline-rev", args.baseline_rev, BASELINE_REV), ("--before-rev", args.before_rev, BEFORE_REV)]
+    command = "uv run python bench/report.py" + "".join(f" {f} {v}" for f, v, default in changed if v != default)
     text = render(load_figures(folder), command=command, when=time.strftime("%Y-%m-%d %H:%M %Z"), host=machine(),
                   took=took)  # fmt: skip
     out.write_text(text)
