@@ -15,7 +15,7 @@ from pydantic import ConfigDict, ValidationError
 from ..errors import OrcError
 from ..features import Feature, Progress
 from ..runtime import Runtime
-from .shaping import compact_schema, validation_line
+from .shaping import validation_line
 
 ANNOTATIONS = {
     "read": ToolAnnotations(read_only_hint=True, open_world_hint=True),
@@ -52,17 +52,9 @@ def runtime_of(ctx: Context) -> Runtime:
     return cast(Runtime, ctx.request_context.lifespan_context)
 
 
-def input_schema(feature: Feature) -> dict:
-    """The Request model's schema, compacted. ``additionalProperties: false`` is left out: the model refuses
-    unknown names itself, naming the closest valid one, and tools/list stays smaller."""
-    schema = compact_schema(feature.request.model_json_schema(), inputs=True)
-    schema.pop("additionalProperties", None)
-    return schema
-
-
-def feature_tool(feature: Feature) -> Tool:
-    """The MCP tool for ``feature``: our errors become one-line ``isError`` results; anything else is a
-    crash the SDK logs without showing it."""
+def feature_tool(feature: Feature, schemas: dict[str, dict]) -> Tool:
+    """The MCP tool for ``feature`` with its ``schemas`` (``input``, ``output``; see ``mcp.schemas``): our
+    errors become one-line ``isError`` results; anything else is a crash the SDK logs without showing it."""
 
     async def call(ctx: Context, arguments: dict[str, Any]) -> CallToolResult:
         try:
@@ -84,10 +76,10 @@ def feature_tool(feature: Feature) -> Tool:
         name=feature.name,
         title=None,
         description=feature.description,
-        parameters=input_schema(feature),
+        parameters=schemas["input"],
         fn_metadata=FuncMetadata(
             arg_model=_RawArguments,
-            output_schema=compact_schema(feature.result.model_json_schema(), inputs=False),
+            output_schema=schemas["output"],
             output_model=feature.result,
         ),
         is_async=True,

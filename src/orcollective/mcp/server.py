@@ -19,6 +19,7 @@ from .apps import results_view, with_view
 from .completions import register_protocol
 from .prompts import register_prompts
 from .resources import listed_resources, register_resources
+from .schemas import tool_schemas
 from .shaping import jsonrpc_codes, one_line_errors
 
 INSTRUCTIONS = (
@@ -37,6 +38,8 @@ def build_server(
         async with open_runtime(settings, transport=transport, retry=retry) as runtime:
             yield runtime
 
+    features = [f for f in FEATURES if f.group in settings.tools]
+    schemas = tool_schemas(features, settings.cache_dir)
     server = MCPServer(
         "orcollective",
         version=__version__,
@@ -44,7 +47,7 @@ def build_server(
         lifespan=lifespan,
         log_level=settings.log_level,  # type: ignore[arg-type]
         middleware=[jsonrpc_codes, one_line_errors, listed_resources(settings.tools)],
-        tools=[with_view(feature_tool(f)) for f in FEATURES if f.group in settings.tools],
+        tools=[with_view(feature_tool(f, schemas[f.name])) for f in features],
         extensions=[results_view()],
     )
     register_resources(server, settings.tools)
