@@ -66,7 +66,8 @@ def startup(f: Figures) -> list[str]:
     out = [f"Spawn `python -m orcollective serve` (stdio), `initialize`, `tools/list` answered: the median of "
            f"{fmt(get(s, 'n'))} spawns of each server, taking turns, with bytecode compiled beforehand. The baseline "
            f"is this server at commit {base}, before its start-up imports were made lazy; the goal is at most "
-           f"{fmt(get(s, 'goal_current_to_baseline'))} of it.", ""]  # fmt: skip
+           f"{fmt(get(s, 'goal_current_to_baseline'))} of it. The spawns of this tree share one cache folder, as a "
+           "client's do: after the first, the tool schemas are read from it, not worked out.", ""]  # fmt: skip
     head = ["server", "wall", "CPU", "wall / baseline", "CPU / baseline"]
     out += table(head, [row("this tree", "current", s), row(f"baseline ({base})", "baseline", s),
                         row("bare MCP SDK server with httpx", "bare", s)])  # fmt: skip
