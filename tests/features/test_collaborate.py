@@ -163,16 +163,16 @@ async def test_wait_false_returns_a_run_id_at_once_and_runs_shows_progress_then_
     for m in PANEL:
         simulator.script(panelist(m, latency_s=0.3))
     async with open_runtime(settings_for(simulator, tmp_path), retry=NO_WAIT) as rt:
-        started = time.monotonic()
         pending = await run_collaborate(
             rt, CollaborateRequest(prompt="Explain entropy.", models=PANEL, chairman="c/alpha", wait=False), Progress()
         )
-        assert time.monotonic() - started < 0.25
         assert pending.status == "running" and pending.run_id
-        await anyio.sleep(0.45)
+        with anyio.fail_after(5):  # the four answers, while the rankings are still to come
+            while len(((await run_runs(rt, RunsRequest(run_id=pending.run_id), Progress())).run or {})["calls"]) < 4:
+                await anyio.sleep(0.02)
         mid = (await run_runs(rt, RunsRequest(run_id=pending.run_id), Progress())).run
         assert mid is not None and mid["status"] == "running"
-        assert len(mid["live"]["finished_calls"]) == 4 and len(mid["calls"]) == 4
+        assert 4 <= len(mid["live"]["finished_calls"]) == len(mid["calls"]) < 9
         job = rt.jobs.get(pending.run_id)
         assert job is not None
         with anyio.fail_after(5):
@@ -204,9 +204,9 @@ async def test_wait_false_through_an_mcp_client_goes_on_in_the_server(simulator,
     for m in PANEL:
         simulator.script(panelist(m, latency_s=0.2))
     async with Client(build_server(settings_for(simulator, tmp_path), retry=NO_WAIT)) as mcp:
-        started = time.monotonic()
         pending = await mcp.call_tool("collaborate", {"prompt": "Explain.", "models": PANEL, "wait": False})
-        assert time.monotonic() - started < 0.3 and not pending.is_error
+        # What came back is the pending result (the council was still to be held), not the finished one.
+        assert not pending.is_error and pending.structured_content["status"] == "running"
         run_id = pending.structured_content["run_id"]
         assert "poll runs" in pending.content[0].text
         with anyio.fail_after(5):
