@@ -50,7 +50,7 @@ class Trial:
         return {k: v for k, v in self.__dict__.items() if k != "completion"}
 
 
-class ContestantRow(BaseModel):
+class ContestantRow(BaseModel, defer_build=True):
     rank: int
     contestant: str
     kind: str  # "model" or "panel"
@@ -68,7 +68,7 @@ class ContestantRow(BaseModel):
     graded: int
 
 
-class PanelComparison(BaseModel):
+class PanelComparison(BaseModel, defer_build=True):
     """Is the panel better than its best member, and what does that cost?"""
 
     best_model: str | None

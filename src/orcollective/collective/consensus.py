@@ -24,13 +24,13 @@ NO_PARSE = "no answer could be read from any response; see each response's excer
 EXCERPT_HEAD, EXCERPT_TAIL = 200, 100
 
 
-class GroupRow(BaseModel):
+class GroupRow(BaseModel, defer_build=True):
     answer: str
     models: list[str]
     share: float
 
 
-class Dissent(BaseModel):
+class Dissent(BaseModel, defer_build=True):
     model: str
     answer: str | None
 

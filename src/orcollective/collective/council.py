@@ -25,7 +25,7 @@ CHAIRMAN_SYSTEM = (
 )
 
 
-class Ranking(BaseModel):
+class Ranking(BaseModel, defer_build=True):
     """A ranker's verdict: the labels best first, and why in a sentence."""
 
     ranking: list[str] = Field(description="labels such as 'A', best first")

@@ -21,14 +21,14 @@ AGGREGATOR_SYSTEM = (
 )
 
 
-class Subtask(BaseModel):
+class Subtask(BaseModel, defer_build=True):
     id: str = Field(min_length=1, max_length=40)
     task: str = Field(min_length=1)
     depends_on: list[str] = Field(default_factory=list)
     model: str | None = Field(None, description="a model id from the panel, if one fits best")
 
 
-class Plan(BaseModel):
+class Plan(BaseModel, defer_build=True):
     subtasks: list[Subtask] = Field(min_length=1)
 
     @model_validator(mode="after")

@@ -15,7 +15,7 @@ CRITIC_SYSTEM = (
 )
 
 
-class Critique(BaseModel):
+class Critique(BaseModel, defer_build=True):
     """A critic's issues with the draft; empty lists when it has none."""
 
     major: list[str] = Field(default_factory=list)

@@ -29,14 +29,14 @@ _STEPS = re.compile(r"^\s*(\d+[.)]|step \d+|- \[ \])", re.IGNORECASE | re.MULTIL
 SAME_ISSUE = 0.55  # difflib ratio of two issue descriptions above which they are one issue
 
 
-class Issue(BaseModel):
+class Issue(BaseModel, defer_build=True):
     criterion: str
     severity: Literal["major", "minor"]
     description: str
     quote: str = Field("", description="the passage of the content at fault, verbatim")
 
 
-class Review(BaseModel):
+class Review(BaseModel, defer_build=True):
     """A reviewer's verdict: a 1-10 score per criterion and the issues found."""
 
     scores: dict[str, int]

@@ -30,7 +30,7 @@ _JSON_OBJECT = re.compile(r"\{.*\}", re.DOTALL)
 ANSWER_CHARS = 6000
 
 
-class Verdict(BaseModel):
+class Verdict(BaseModel, defer_build=True):
     score: int = Field(ge=0, le=MAX_SCORE)
     reason: str = ""
 

@@ -24,10 +24,10 @@ QUOTE_CHARS = 80  # of an argument's name or message quoted back in an error
 MAX_PROBLEMS = 4  # of one call's arguments listed in an error
 
 
-class Request(BaseModel):
+class Request(BaseModel, defer_build=True):
     """Base of every tool's arguments: unknown names are refused, naming the closest valid one."""
 
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, defer_build=True)
 
     @classmethod
     def problems(cls, exc: ValidationError, shown: Mapping[str, str] | None = None) -> list[str]:
@@ -69,7 +69,7 @@ def _fields_at(model: type[BaseModel], path: list[str]) -> list[str]:
     return list(model.model_fields)
 
 
-class SourceOut(BaseModel):
+class SourceOut(BaseModel, defer_build=True):
     """A web page a reply cited (a ``url_citation`` annotation)."""
 
     url: str

@@ -96,7 +96,7 @@ class BenchmarkRequest(Request):
         return self
 
 
-class BenchmarkResult(BaseModel):
+class BenchmarkResult(BaseModel, defer_build=True):
     benchmark_id: str | None
     run_id: str | None
     label: str | None

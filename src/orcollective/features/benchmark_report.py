@@ -38,7 +38,7 @@ class BenchmarkReportRequest(Request):
     limit: Annotated[int, Field(ge=1, le=200)] = 20
 
 
-class BenchmarkListing(BaseModel):
+class BenchmarkListing(BaseModel, defer_build=True):
     benchmark_id: str
     created_at: str
     label: str | None
@@ -48,7 +48,7 @@ class BenchmarkListing(BaseModel):
     cost_usd: float | None
 
 
-class BenchmarkReportResult(BaseModel):
+class BenchmarkReportResult(BaseModel, defer_build=True):
     benchmarks: list[BenchmarkListing]
     exported: str | None  # the file written
     format: str | None

@@ -71,20 +71,20 @@ class ChatRequest(Request, CallOptions):
         return self
 
 
-class TokenUsage(BaseModel):
+class TokenUsage(BaseModel, defer_build=True):
     prompt_tokens: int
     completion_tokens: int
     reasoning_tokens: int = 0
     cached_tokens: int = 0
 
 
-class ToolCallOut(BaseModel):
+class ToolCallOut(BaseModel, defer_build=True):
     id: str
     name: str
     arguments: Any  # the JSON object the model wrote, or its raw text when that is not JSON
 
 
-class ChatResult(BaseModel):
+class ChatResult(BaseModel, defer_build=True):
     text: str
     model: str
     requested_model: str

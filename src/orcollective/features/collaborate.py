@@ -66,21 +66,21 @@ class CollaborateRequest(Request):
         return value
 
 
-class Standing(BaseModel):
+class Standing(BaseModel, defer_build=True):
     model: str
     score: float
     mean_rank: float | None
     ballots: int
 
 
-class RoundRow(BaseModel):
+class RoundRow(BaseModel, defer_build=True):
     round: int
     answered: int
     changed: int | None  # debate: models whose answer changed; refine: None
     major_issues: int | None  # refine: major issues raised on the draft of this round
 
 
-class CollaborateResult(BaseModel):
+class CollaborateResult(BaseModel, defer_build=True):
     status: str  # done, or running (wait=false: poll runs with run_id)
     mode: str
     answer: str | None = None

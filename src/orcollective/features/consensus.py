@@ -80,7 +80,7 @@ class ConsensusRequest(Request):
         return self
 
 
-class ModelResponse(BaseModel):
+class ModelResponse(BaseModel, defer_build=True):
     model: str
     role: str
     status: str
@@ -92,7 +92,7 @@ class ModelResponse(BaseModel):
     error: str | None
 
 
-class ConsensusResult(BaseModel):
+class ConsensusResult(BaseModel, defer_build=True):
     answer: str | None
     answer_type: str
     strategy: str

@@ -61,14 +61,14 @@ class CrossValidateRequest(Request):
         return [c.strip() for c in value if c.strip()] if value is not None else None
 
 
-class CriterionRow(BaseModel):
+class CriterionRow(BaseModel, defer_build=True):
     criterion: str
     median: float | None
     agreement: float | None
     scores: dict[str, int]
 
 
-class IssueRow(BaseModel):
+class IssueRow(BaseModel, defer_build=True):
     criterion: str
     severity: str
     description: str
@@ -76,7 +76,7 @@ class IssueRow(BaseModel):
     reviewers: list[str]
 
 
-class CrossValidateResult(BaseModel):
+class CrossValidateResult(BaseModel, defer_build=True):
     status: str
     verdict: Literal["pass", "fail"] | None = None
     score: float | None = None  # mean of the criterion medians

@@ -53,7 +53,7 @@ class EnsembleRequest(Request):
         return value
 
 
-class SubtaskRow(BaseModel):
+class SubtaskRow(BaseModel, defer_build=True):
     id: str
     task: str
     depends_on: list[str]
@@ -66,7 +66,7 @@ class SubtaskRow(BaseModel):
     error: str | None
 
 
-class EnsembleResult(BaseModel):
+class EnsembleResult(BaseModel, defer_build=True):
     status: str
     answer: str | None = None
     plan: list[SubtaskRow] = []

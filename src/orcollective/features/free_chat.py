@@ -45,19 +45,19 @@ class FreeChatRequest(Request):
         return self
 
 
-class Attempt(BaseModel):
+class Attempt(BaseModel, defer_build=True):
     model: str
     outcome: str  # "answered", "fell through", "rate limited", "failed"
     cooldown_until: str | None = None
 
 
-class Quota(BaseModel):
+class Quota(BaseModel, defer_build=True):
     daily_limit: int | None
     used_today: int
     resets_at: str
 
 
-class FreeChatResult(BaseModel):
+class FreeChatResult(BaseModel, defer_build=True):
     text: str
     model: str
     attempts: list[Attempt]

@@ -23,7 +23,7 @@ class ListModelsRequest(Request):
     offset: Annotated[int, Field(ge=0, le=100_000)] = 0
 
 
-class ModelRow(BaseModel):
+class ModelRow(BaseModel, defer_build=True):
     id: str
     name: str
     context: int | None
@@ -34,7 +34,7 @@ class ModelRow(BaseModel):
     tools: bool
 
 
-class ModelList(BaseModel):
+class ModelList(BaseModel, defer_build=True):
     total: int
     offset: int
     models: list[ModelRow]

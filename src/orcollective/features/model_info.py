@@ -14,7 +14,7 @@ class ModelInfoRequest(Request):
     model: str
 
 
-class ModelDetail(BaseModel):
+class ModelDetail(BaseModel, defer_build=True):
     id: str
     name: str
     description: str

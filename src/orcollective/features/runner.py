@@ -29,7 +29,7 @@ from .base import Progress, SourceOut
 R = TypeVar("R", bound=BaseModel)
 
 
-class CallRow(BaseModel):
+class CallRow(BaseModel, defer_build=True):
     """One model call of a run: the step it served, who was asked, what came back, what it cost."""
 
     step: str

@@ -26,7 +26,7 @@ class RunsRequest(Request):
     details: bool = False  # each call's generation stats from OpenRouter, fetched now
 
 
-class RunsResult(BaseModel):
+class RunsResult(BaseModel, defer_build=True):
     runs: list[dict]
     run: dict | None
 

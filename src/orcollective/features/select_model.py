@@ -37,7 +37,7 @@ class SelectModelRequest(Request):
         return value
 
 
-class Recommendation(BaseModel):
+class Recommendation(BaseModel, defer_build=True):
     model: str
     score: float
     quality: float
@@ -50,7 +50,7 @@ class Recommendation(BaseModel):
     reasons: list[str]
 
 
-class SelectModelResult(BaseModel):
+class SelectModelResult(BaseModel, defer_build=True):
     task: str
     priority: str
     recommendations: list[Recommendation]

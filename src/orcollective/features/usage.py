@@ -19,13 +19,13 @@ class UsageRequest(Request):
     days: Annotated[int | None, Field(ge=1, le=36500, description="Ledger window")] = None
 
 
-class SpendRow(BaseModel):
+class SpendRow(BaseModel, defer_build=True):
     key: str
     calls: int
     cost_usd: float
 
 
-class Account(BaseModel):
+class Account(BaseModel, defer_build=True):
     label: str | None
     limit_usd: float | None
     limit_remaining_usd: float | None
@@ -36,7 +36,7 @@ class Account(BaseModel):
     is_free_tier: bool | None
 
 
-class UsageResult(BaseModel):
+class UsageResult(BaseModel, defer_build=True):
     account: Account | None
     account_error: str | None
     ledger_total_usd: float

@@ -63,7 +63,7 @@ _PRICES = {"max_prompt_price", "max_completion_price"}
 Price = Annotated[float, AfterValidator(_price)]
 
 
-class _Strict(BaseModel):
+class _Strict(BaseModel, defer_build=True):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
@@ -128,7 +128,7 @@ ROUTING_SCHEMA = {
 }
 
 
-class CallOptions(BaseModel):
+class CallOptions(BaseModel, defer_build=True):
     """The arguments every model-calling tool shares; inherit it beside ``features.base.Request``."""
 
     files: Annotated[list[str] | None, Field(description="PDF/text: paths, URLs, base64")] = None

@@ -13,17 +13,17 @@ MODEL_ID_CHARS = 200
 QUOTE = 40
 
 
-class _Strict(BaseModel):
+class _Strict(BaseModel, defer_build=True):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
-class _Part(BaseModel):
+class _Part(BaseModel, defer_build=True):
     model_config = ConfigDict(extra="allow", allow_inf_nan=False)
     type: Literal["text", "image_url", "file", "input_audio"]
     text: str | None = None
 
 
-class _Message(BaseModel):
+class _Message(BaseModel, defer_build=True):
     model_config = ConfigDict(extra="allow", allow_inf_nan=False)
     role: Literal["system", "developer", "user", "assistant", "tool"]
     content: str | list[_Part] | None = None
@@ -56,7 +56,7 @@ class _Provider(_Strict):
     max_price: _MaxPrice | None = None
 
 
-class _JsonSchema(BaseModel):
+class _JsonSchema(BaseModel, defer_build=True):
     model_config = ConfigDict(extra="allow")
     name: str = Field(min_length=1, max_length=64)
     schema_: dict = Field(alias="schema")

@@ -79,7 +79,7 @@ def plausible_cost(value: Any) -> float | None:
     return cost if math.isfinite(cost) and 0 <= cost <= MAX_CALL_COST_USD else None
 
 
-class _Wire(BaseModel):
+class _Wire(BaseModel, defer_build=True):
     model_config = ConfigDict(extra="ignore")
 
 
