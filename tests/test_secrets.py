@@ -479,7 +479,7 @@ def test_every_storing_cli_command_at_debug_keeps_the_key_secret(sim, tmp_path):
     check_output(["ask"], ask)
     assert json.loads(usage.stdout)["account"] is not None and ask.stdout.startswith("with the stored key")
     # `install` without --key never copies the key from the environment into a client's config.
-    assert check_folders(tmp_path, allowed=[key_file]) >= 5
+    assert check_folders(tmp_path, allowed=[key_file]) >= (4 if INSTALLED else 5)  # client configs when installed
     assert INSTALLED or (tmp_path / "home" / ".codex" / "config.toml").is_file()
     check_upstream(sim)
     assert "/api/v1/generation" in {r.path for r in sim.requests}
