@@ -222,7 +222,7 @@ def compare(rows: Sequence[ContestantRow]) -> PanelComparison | None:
 
 def cached(trial: Trial) -> bool:
     """The trial's reply came from OpenRouter's response cache (its timing is the cache's, not the model's)."""
-    return trial.completion is not None and (trial.completion.cache_status or "").upper() == "HIT"
+    return trial.completion is not None and bool(trial.completion.cache_hit)
 
 
 def _row(name: str, trials: Sequence[Trial]) -> ContestantRow:

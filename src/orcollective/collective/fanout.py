@@ -83,7 +83,7 @@ class FanOut:
             return Outcome(model, "error", error=str(exc), latency_s=anyio.current_time() - started)
         info = self.models.get(completion.model) or self.models.get(completion.requested_model)
         saved = None
-        if (completion.cache_status or "").upper() == "HIT" and info is not None:
+        if completion.cache_hit and info is not None:
             tokens = estimate_tokens(json.dumps(body.get("messages"), ensure_ascii=False))
             saved = float(info.estimate_cost(tokens, estimate_tokens(completion.text)))
         completion = with_cost(info, completion)
@@ -152,13 +152,13 @@ def cited(outcomes: Iterable[Outcome]) -> list[Source]:
 
 def cache_saving(outcomes: Iterable[Outcome]) -> float | None:
     """What response-cache hits saved at catalog prices (None without a hit)."""
-    hits = [o for o in outcomes if o.completion and (o.completion.cache_status or "").upper() == "HIT"]
+    hits = [o for o in outcomes if o.completion and o.completion.cache_hit]
     return round(sum(o.saved_usd or 0 for o in hits), 10) if hits else None
 
 
 def cache_note(outcomes: Sequence[Outcome]) -> list[str]:
     """A note on calls answered from OpenRouter's response cache, if any were."""
-    hits = sum(bool(o.completion and (o.completion.cache_status or "").upper() == "HIT") for o in outcomes)
+    hits = sum(bool(o.completion and o.completion.cache_hit) for o in outcomes)
     if not hits:
         return []
     saved = cache_saving(outcomes) or 0

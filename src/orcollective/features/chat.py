@@ -239,7 +239,7 @@ def chat_result(
         sources=[SourceOut(url=s.url, title=s.title) for s in c.sources],
         json=parsed[0],
         json_error=parsed[1],
-        cache_hit={"HIT": True, "MISS": False}.get((c.cache_status or "").upper()),
+        cache_hit=c.cache_hit,
         cache_saving_usd=saving,
     )
 

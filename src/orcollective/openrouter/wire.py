@@ -50,6 +50,11 @@ class Completion:
     sources: list[Source] = field(default_factory=list)
     cache_status: str | None = None  # X-OpenRouter-Cache-Status: HIT or MISS, when response caching is on
 
+    @property
+    def cache_hit(self) -> bool | None:
+        """True for an answer from OpenRouter's response cache, False for a miss, None without caching."""
+        return {"HIT": True, "MISS": False}.get((self.cache_status or "").upper())
+
 
 @dataclass
 class ToolCall:
