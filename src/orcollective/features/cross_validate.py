@@ -121,9 +121,7 @@ async def run(rt: Runtime, req: CrossValidateRequest, progress: Progress) -> Cro
         fan = FanOut(rt.client, call_timeout_s=timeout,
                      models=by_id, upstream=upstream)  # fmt: skip
         messages = review.review_messages(req.content, req.task, criteria)
-        if parts:
-            messages[-1] = {**messages[-1], "content": [{"type": "text", "text": messages[-1]["content"]}, *parts]}
-        messages = upstream.with_question(messages)
+        messages = upstream.with_question(messages, parts)
         steps: dict[str, Step[review.Review]] = {}
 
         async def one(model_id: str) -> None:

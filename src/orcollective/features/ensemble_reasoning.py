@@ -125,9 +125,7 @@ async def run(rt: Runtime, req: EnsembleRequest, progress: Progress) -> Ensemble
         async def solve(s: dag.Subtask, inputs: dict[str, str]) -> str | None:
             model, _ = routes[s.id]
             messages = dag.subtask_messages(req.problem, s, inputs)
-            if parts:
-                messages[-1] = {**messages[-1], "content": [{"type": "text", "text": messages[-1]["content"]}, *parts]}
-            messages = upstream.with_question(messages)
+            messages = upstream.with_question(messages, parts)
             await progress.model_started(model)
             o = await fan.ask({"model": model, "messages": messages, "max_tokens": WORKER_TOKENS},
                               started + timeout * 0.8)  # fmt: skip

@@ -76,15 +76,16 @@ class Prepared:
         """The inlined text files, for a token estimate."""
         return "".join(p.get("text", "") for p in self.parts if p.get("type") == "text")
 
-    def with_question(self, messages: list[dict]) -> list[dict]:
-        """``messages`` with the files' parts added to the last user message."""
-        if not self.parts:
+    def with_question(self, messages: list[dict], images: list[dict] | None = None) -> list[dict]:
+        """``messages`` with ``images`` (image parts), then the files' parts, added to the last user message."""
+        added = [*(images or []), *self.parts]
+        if not added:
             return messages
         out = list(messages)
         last = max(i for i, m in enumerate(out) if m["role"] == "user")
         content = out[last].get("content")
         head = [{"type": "text", "text": content}] if isinstance(content, str) else list(content or [])
-        out[last] = {**out[last], "content": [*head, *self.parts]}
+        out[last] = {**out[last], "content": [*head, *added]}
         return out
 
 
